@@ -1,0 +1,148 @@
+/**
+ * OS-TRUST: /v3/OS-TRUST/trusts. Trust-scoped tokens are issued by POST /v3/auth/tokens.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadRequest, Forbidden, NotFound } from '../../platform/errors.js';
+import { newHexId } from '../../platform/ids.js';
+import { authOf } from '../../platform/auth/middleware.js';
+import { policyCredentials } from '../../platform/auth/context.js';
+import * as schemas from '../schemas.js';
+import { enforce, link, listBody, query, type IdentityContext } from '../context.js';
+import { keystoneTime, type Role, type Trust } from '../model.js';
+import { renderRole } from '../assignment/routes.js';
+
+function renderTrust(ctx: IdentityContext, t: Trust, roles: Role[] | undefined): Record<string, unknown> {
+  return {
+    ...t.extra,
+    id: t.id,
+    trustor_user_id: t.trustorUserId,
+    trustee_user_id: t.trusteeUserId,
+    project_id: t.projectId,
+    impersonation: t.impersonation,
+    expires_at: t.expiresAt ? keystoneTime(t.expiresAt) : null,
+    remaining_uses: t.remainingUses,
+    redelegated_trust_id: t.redelegatedTrustId,
+    redelegation_count: t.redelegationCount ?? 0,
+    allow_redelegation: false,
+    ...(roles ? { roles: roles.map((r) => renderRole(ctx, r)), roles_links: { self: link(ctx, `OS-TRUST/trusts/${t.id}/roles`), previous: null, next: null } } : {}),
+    links: { self: link(ctx, `OS-TRUST/trusts/${t.id}`) },
+  };
+}
+
+/** Keystone accepts ISO-8601 timestamps; anything Date cannot read is a 400. */
+function parseExpiry(raw: unknown): string | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(raw)) {
+    throw new BadRequest(`Invalid input for field 'expires_at': ${JSON.stringify(raw)} is not a valid timestamp`);
+  }
+  const withZone = /(Z|[+-]\d{2}:?\d{2})$/.test(raw) ? raw : `${raw}Z`;
+  const t = Date.parse(withZone);
+  if (Number.isNaN(t)) throw new BadRequest(`Invalid input for field 'expires_at': ${JSON.stringify(raw)} is not a valid timestamp`);
+  return new Date(t).toISOString();
+}
+
+export function trustRoutes(app: FastifyInstance, ctx: IdentityContext): void {
+  async function loadTrust(request: FastifyRequest<{ Params: { id: string } }>, action: string): Promise<Trust> {
+    const trust = await ctx.trusts.find(request.params.id);
+    enforce(ctx, request, action, { trust: { trustor_user_id: trust?.trustorUserId ?? null, trustee_user_id: trust?.trusteeUserId ?? null } });
+    if (!trust || (trust.expiresAt && Date.parse(trust.expiresAt) <= Date.now())) throw new NotFound(`Could not find trust: ${request.params.id}.`);
+    return trust;
+  }
+
+  app.post('/v3/OS-TRUST/trusts', { schema: { body: schemas.trustCreate } }, async (request, reply) => {
+    const body = (request.body as { trust: Record<string, unknown> }).trust;
+    const auth = enforce(ctx, request, 'identity:create_trust', { trust: { trustor_user_id: body.trustor_user_id } });
+    if (auth.trust) throw new Forbidden('Trust-scoped tokens cannot create trusts (redelegation is not enabled).');
+    if (auth.applicationCredential?.restricted) throw new Forbidden('A restricted application credential cannot create trusts.');
+    const trustee = await ctx.users.find(String(body.trustee_user_id));
+    if (!trustee) throw new NotFound(`Could not find user: ${String(body.trustee_user_id)}.`);
+    const projectId = typeof body.project_id === 'string' ? body.project_id : null;
+    const roleRefs = Array.isArray(body.roles) ? (body.roles as Array<{ id?: string; name?: string }>) : [];
+    if (projectId === null && roleRefs.length > 0) throw new Forbidden('A trust without a project cannot delegate roles.');
+    const remaining = body.remaining_uses === undefined || body.remaining_uses === null ? null : Number(body.remaining_uses);
+    if (remaining !== null && (!Number.isInteger(remaining) || remaining <= 0)) throw new BadRequest("Invalid input for field 'remaining_uses': must be a positive integer or null");
+    const expiresAt = parseExpiry(body.expires_at);
+
+    const roles: Role[] = [];
+    if (projectId !== null) {
+      const project = await ctx.resources.find(projectId);
+      if (!project || project.isDomain) throw new NotFound(`Could not find project: ${projectId}.`);
+      const held = new Set(await ctx.resolver.effectiveRoleIds(auth.user.id, { kind: 'project', project }));
+      for (const ref of roleRefs) {
+        const role = ref.id !== undefined ? await ctx.assignments.findRole(ref.id)
+          : ref.name !== undefined ? await ctx.assignments.findRoleByName(ref.name, null) : undefined;
+        if (!role) throw new NotFound(`Could not find role: ${ref.id ?? ref.name ?? ''}.`);
+        if (!held.has(role.id)) throw new Forbidden(`The trustor does not hold role ${role.id} on project ${projectId}.`);
+        if (!roles.some((r) => r.id === role.id)) roles.push(role);
+      }
+    }
+    const trust: Trust = {
+      id: newHexId(),
+      trustorUserId: auth.user.id,
+      trusteeUserId: trustee.id,
+      projectId,
+      impersonation: body.impersonation === true,
+      expiresAt,
+      remainingUses: remaining,
+      redelegatedTrustId: null,
+      redelegationCount: null,
+      roleIds: roles.map((r) => r.id),
+      extra: {},
+    };
+    await ctx.trusts.insert(trust);
+    return reply.code(201).send({ trust: renderTrust(ctx, trust, roles) });
+  });
+
+  app.get('/v3/OS-TRUST/trusts', async (request) => {
+    const q = query(request);
+    const auth = authOf(request);
+    const creds = policyCredentials(auth);
+    let trusts: Trust[];
+    if (q.trustor_user_id !== undefined) {
+      enforce(ctx, request, 'identity:list_trusts_for_trustor', { trust: { trustor_user_id: q.trustor_user_id } });
+      trusts = await ctx.trusts.list({ trustorUserId: q.trustor_user_id, ...(q.trustee_user_id !== undefined ? { trusteeUserId: q.trustee_user_id } : {}) });
+    } else if (q.trustee_user_id !== undefined) {
+      enforce(ctx, request, 'identity:list_trusts_for_trustee', { trust: { trustee_user_id: q.trustee_user_id } });
+      trusts = await ctx.trusts.list({ trusteeUserId: q.trustee_user_id });
+    } else {
+      // Without filters an admin sees all trusts; anyone else sees the trusts they are part of.
+      trusts = ctx.enforcer.check('identity:list_trusts', creds, {})
+        ? await ctx.trusts.list()
+        : (await ctx.trusts.list()).filter((t) => t.trustorUserId === auth.user.id || t.trusteeUserId === auth.user.id);
+    }
+    const live = trusts.filter((t) => !t.expiresAt || Date.parse(t.expiresAt) > Date.now());
+    return listBody(ctx, request, 'trusts', live.map((t) => renderTrust(ctx, t, undefined)));
+  });
+
+  app.get<{ Params: { id: string } }>('/v3/OS-TRUST/trusts/:id', async (request) => {
+    const trust = await loadTrust(request, 'identity:get_trust');
+    return { trust: renderTrust(ctx, trust, await ctx.assignments.listRoles({ ids: trust.roleIds })) };
+  });
+
+  app.delete<{ Params: { id: string } }>('/v3/OS-TRUST/trusts/:id', async (request, reply) => {
+    const trust = await loadTrust(request, 'identity:delete_trust');
+    await ctx.trusts.softDelete(trust.id, new Date().toISOString());
+    await ctx.revocations.revoke({ trust_id: trust.id });
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { id: string } }>('/v3/OS-TRUST/trusts/:id/roles', async (request) => {
+    const trust = await loadTrust(request, 'identity:list_roles_for_trust');
+    const roles = await ctx.assignments.listRoles({ ids: trust.roleIds });
+    return listBody(ctx, request, 'roles', roles.map((r) => renderRole(ctx, r)));
+  });
+
+  const oneRole = async (request: FastifyRequest<{ Params: { id: string; roleId: string } }>) => {
+    const trust = await loadTrust(request, 'identity:get_role_for_trust');
+    if (!trust.roleIds.includes(request.params.roleId)) throw new NotFound(`Could not find role: ${request.params.roleId}.`);
+    return trust;
+  };
+  app.get<{ Params: { id: string; roleId: string } }>('/v3/OS-TRUST/trusts/:id/roles/:roleId', { exposeHeadRoute: false }, async (request) => {
+    await oneRole(request);
+    return { role: renderRole(ctx, await ctx.assignments.getRole(request.params.roleId)) };
+  });
+  app.head<{ Params: { id: string; roleId: string } }>('/v3/OS-TRUST/trusts/:id/roles/:roleId', async (request, reply) => {
+    await oneRole(request);
+    return reply.code(200).send();
+  });
+}

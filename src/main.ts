@@ -1,0 +1,116 @@
+/**
+ * The all-in-one cloud: every service in one process, each on its own port, sharing nothing but the
+ * process. `npm start` runs this after installing what is missing (scripts/start.mjs).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { stringify } from 'yaml';
+import { loadConfig, serviceUrl, type Config } from './platform/config.js';
+import { createLogger, type Logger } from './platform/log.js';
+import { openDatabase } from './platform/db/database.js';
+import { DisposableStore } from './platform/lifecycle.js';
+import { writeFileAtomic } from './platform/files.js';
+import { createIdentityService } from './identity/index.js';
+import type { IdentityTables } from './identity/tables.js';
+import type { CatalogEntrySpec } from './identity/bootstrap.js';
+
+export const REGION = 'RegionOne';
+
+/** The admin password: from the environment, else the one stored on first run, else a new one. */
+export function adminPassword(config: Config): { password: string; fromEnv: boolean } {
+  if (config.adminPassword) return { password: config.adminPassword, fromEnv: true };
+  const file = path.join(config.dataDir, 'admin-password');
+  if (fs.existsSync(file)) return { password: fs.readFileSync(file, 'utf8').trim(), fromEnv: false };
+  const password = randomBytes(18).toString('base64url');
+  writeFileAtomic(file, `${password}\n`);
+  return { password, fromEnv: false };
+}
+
+/** clouds.yaml for the admin, as openstacksdk and the openstack CLI read it. */
+export function cloudsYaml(config: Config, password: string): string {
+  return stringify({
+    clouds: {
+      flotilla: {
+        auth: {
+          auth_url: `${serviceUrl(config, 'identity')}/v3`,
+          username: 'admin',
+          password,
+          project_name: 'admin',
+          user_domain_name: 'Default',
+          project_domain_name: 'Default',
+        },
+        region_name: REGION,
+        interface: 'public',
+        identity_api_version: 3,
+      },
+    },
+  });
+}
+
+/** What each running service registers in the catalog. */
+export function catalogEntries(config: Config): CatalogEntrySpec[] {
+  return [{ type: 'identity', name: 'keystone', description: 'Flotilla Identity', url: `${serviceUrl(config, 'identity')}/v3` }];
+}
+
+export interface RunningCloud {
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** Starts every service and writes clouds.yaml when all are listening. */
+export async function startCloud(config: Config, logger: Logger, say: (line: string) => void = () => {}): Promise<RunningCloud> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const cloudsFile = path.join(config.dataDir, 'clouds.yaml');
+  // A clouds.yaml from an earlier run must not signal readiness of this one.
+  fs.rmSync(cloudsFile, { force: true });
+  const disposables = new DisposableStore();
+  try {
+    const { password, fromEnv } = adminPassword(config);
+    const identityDb = await openDatabase<IdentityTables>({ service: 'identity', dataDir: config.dataDir, url: config.databaseUrl });
+    disposables.add(() => identityDb.close());
+    const identity = await createIdentityService({ config, logger, database: identityDb });
+    disposables.add(() => identity.close());
+    say('bootstrapping identity (domain Default, project admin, user admin, roles, catalog)');
+    await identity.bootstrap({ adminPassword: password, resetPassword: fromEnv, region: REGION, services: catalogEntries(config) });
+    await identity.app.listen({ host: config.bindHost, port: config.ports.identity });
+    say(`identity listening on ${serviceUrl(config, 'identity')}/v3`);
+    writeFileAtomic(cloudsFile, cloudsYaml(config, password));
+    return { config, close: () => disposables.close() };
+  } catch (err) {
+    await disposables.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const logFile = path.join(config.dataDir, 'flotilla.log');
+  const logger = process.env.FLOTILLA_LOG_STDOUT
+    ? createLogger({ level: config.logLevel })
+    : createLogger({ level: config.logLevel, destination: fs.createWriteStream(logFile, { flags: 'a', mode: 0o600 }) });
+  const say = (line: string): void => { process.stdout.write(`flotilla: ${line}\n`); };
+  say(`data in ${config.dataDir}${config.databaseUrl ? ' (PostgreSQL)' : ' (SQLite)'}; logs in ${process.env.FLOTILLA_LOG_STDOUT ? 'stdout' : logFile}`);
+  const cloud = await startCloud(config, logger, say);
+  say(`ready: OS_CLIENT_CONFIG_FILE=${path.join(config.dataDir, 'clouds.yaml')} openstack --os-cloud flotilla token issue`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping`);
+    cloud.close().then(
+      () => { say('stopped'); process.exit(0); },
+      (err) => { logger.error({ err }, 'error while stopping'); process.exit(1); },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`flotilla: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

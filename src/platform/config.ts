@@ -1,0 +1,87 @@
+/**
+ * Runtime configuration, read once from the environment. Every knob has an embedded default so that
+ * `npm start` works with no settings at all.
+ */
+import path from 'node:path';
+
+/** The services Flotilla runs, keyed as they appear in ports and the catalog. */
+export type ServiceName = 'identity' | 'compute' | 'image' | 'network' | 'orchestration' | 'container-infra' | 'application-catalog';
+
+/** OpenStack's usual ports. */
+export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
+  identity: 5000,
+  compute: 8774,
+  image: 9292,
+  network: 9696,
+  orchestration: 8004,
+  'container-infra': 9511,
+  'application-catalog': 8082,
+};
+
+export interface Config {
+  /** Where every service keeps its state (databases, keys, engines). */
+  readonly dataDir: string;
+  /** Address every API binds to and advertises in the catalog. */
+  readonly bindHost: string;
+  readonly ports: Readonly<Record<ServiceName, number>>;
+  /** `postgres://…` to use PostgreSQL; unset means SQLite files under dataDir. */
+  readonly databaseUrl: string | undefined;
+  /** Admin password given by the operator, if any. */
+  readonly adminPassword: string | undefined;
+  readonly logLevel: string;
+  readonly identity: {
+    /** Token lifetime in seconds. */
+    readonly tokenLifetime: number;
+    /** How often the token key repository rotates, in seconds (0 = never automatically). */
+    readonly keyRotationInterval: number;
+    /** Keys kept in the repository: one staged, one primary, the rest secondary. */
+    readonly maxActiveKeys: number;
+    /** log2 of scrypt's cost parameter N for password hashing. */
+    readonly scryptLogN: number;
+    /** Largest request body accepted, in bytes. */
+    readonly maxBodyBytes: number;
+  };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, key: string, fallback: number, min = 0): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${key} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Reads the configuration from an environment (process.env by default). Throws on malformed values. */
+export function loadConfig(env: Env = process.env): Config {
+  const ports = { ...DEFAULT_PORTS };
+  for (const name of Object.keys(ports) as ServiceName[]) {
+    const key = `FLOTILLA_${name.toUpperCase().replace(/-/g, '_')}_PORT`;
+    ports[name] = int(env, key, ports[name], 0);
+  }
+  const databaseUrl = env.FLOTILLA_DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('FLOTILLA_DATABASE_URL must be a postgres:// URL (unset it to use SQLite)');
+  }
+  return Object.freeze({
+    dataDir: path.resolve(env.FLOTILLA_DATA_DIR || '.flotilla'),
+    bindHost: env.FLOTILLA_BIND_HOST || '127.0.0.1',
+    ports: Object.freeze(ports),
+    databaseUrl,
+    adminPassword: env.FLOTILLA_ADMIN_PASSWORD || undefined,
+    logLevel: env.FLOTILLA_LOG_LEVEL || 'info',
+    identity: Object.freeze({
+      tokenLifetime: int(env, 'FLOTILLA_TOKEN_LIFETIME', 3600, 1),
+      keyRotationInterval: int(env, 'FLOTILLA_TOKEN_KEY_ROTATION', 86400, 0),
+      maxActiveKeys: int(env, 'FLOTILLA_TOKEN_MAX_ACTIVE_KEYS', 3, 2),
+      scryptLogN: int(env, 'FLOTILLA_SCRYPT_LOG_N', 15, 10),
+      maxBodyBytes: int(env, 'FLOTILLA_MAX_BODY_BYTES', 114688, 1024),
+    }),
+  });
+}
+
+/** The base URL a service advertises, e.g. http://127.0.0.1:5000. */
+export function serviceUrl(config: Config, service: ServiceName): string {
+  return `http://${config.bindHost}:${config.ports[service]}`;
+}

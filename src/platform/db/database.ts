@@ -1,0 +1,97 @@
+/**
+ * One database per service: a SQLite file under the data dir by default, or a PostgreSQL schema named
+ * after the service when FLOTILLA_DATABASE_URL is set. Engine differences stay in this folder; stores
+ * see only Kysely.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Database<T> {
+  readonly db: Kysely<T>;
+  readonly engine: Engine;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** The owning service; names its SQLite file or PostgreSQL schema. */
+  service: string;
+  dataDir: string;
+  /** postgres://… or undefined for SQLite. */
+  url?: string | undefined;
+  /** Pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+// PostgreSQL returns BIGINT (int8) as a string by default; our counters fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** Opens (and creates if needed) the service's database. */
+export async function openDatabase<T>(options: OpenDatabaseOptions): Promise<Database<T>> {
+  const schema = options.service.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+  if (options.url) {
+    // Each service lives in its own schema, reached through search_path, so a service cannot
+    // read another's tables by accident and each could move to its own database.
+    const admin = new pg.Client({ connectionString: options.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } catch (err) {
+      // Two processes creating the schema at once race on the catalog; the loser sees a duplicate.
+      if ((err as { code?: string }).code !== '23505') throw err;
+    } finally {
+      await admin.end();
+    }
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      options: `-c search_path="${schema}"`,
+    });
+    const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
+    return { db, engine: 'postgres', close: () => db.destroy() };
+  }
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(options.dataDir, `${schema}.sqlite`);
+  const sqlite = new SQLite(file);
+  // WAL keeps readers and the writer apart; synchronous=NORMAL is durable across process crashes
+  // (only an OS crash can lose the last transactions). busy_timeout lets a second process wait.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  fs.chmodSync(file, 0o600);
+  const db = new Kysely<T>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, engine: 'sqlite', close: () => db.destroy() };
+}
+
+/** True if `err` is a unique or primary-key violation from either engine. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** True if `err` is a foreign-key violation from either engine. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+/** Booleans are stored as 0/1 integers on both engines; these convert at the store boundary. */
+export const toBool = (v: number | boolean | null | undefined): boolean => v === true || v === 1;
+export const fromBool = (v: boolean): number => (v ? 1 : 0);
+
+/** JSON columns are TEXT on both engines. */
+export function parseJson<T>(text: string | null | undefined, fallback: T): T {
+  if (text === null || text === undefined || text === '') return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export { sql };

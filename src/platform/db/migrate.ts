@@ -1,0 +1,21 @@
+/**
+ * Runs a service's migrations: versioned, in name order, all pending ones in one transaction on both
+ * engines (each supports transactional DDL), guarded by Kysely's migration lock so that two processes
+ * starting together do not both migrate.
+ */
+import { Migrator, type Kysely, type Migration } from 'kysely';
+
+/** Applies every pending migration; throws with the failing migration's name on error. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are untyped by design (Kysely docs)
+export async function migrate(db: Kysely<any>, migrations: Readonly<Record<string, Migration>>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => ({ ...migrations }) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,86 @@
+/**
+ * Builds a Fastify app for one OpenStack API: request ids, JSON parsing that never throws past the
+ * error handler, body limits, request logging, and the one error handler that renders that API's faults.
+ * The app is built apart from `listen()` so tests can drive it with `inject()`.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from '../log.js';
+import { BadRequest, NotFound } from '../errors.js';
+import { classify, type FaultRenderer } from './faults.js';
+
+export interface HttpAppOptions {
+  /** The service's logger; each request logs through a child carrying its request id. */
+  logger: Logger;
+  /** Renders faults in this API's error body. */
+  renderFault: FaultRenderer;
+  /** Largest body accepted; larger gets 413. */
+  bodyLimit?: number;
+}
+
+/** Header every response carries, as every OpenStack service does. */
+export const REQUEST_ID_HEADER = 'x-openstack-request-id';
+
+/** Sends a fault for `err` in the app's format. Exposed for hooks that answer before routing. */
+export function sendFault(reply: FastifyReply, renderFault: FaultRenderer, err: unknown): FastifyReply {
+  const info = classify(err);
+  if (info.status >= 500) reply.log.error({ err }, 'request failed');
+  const rendered = renderFault(info);
+  return reply.code(rendered.status).headers(rendered.headers).type('application/json').send(rendered.body);
+}
+
+/** Creates the app. Register routes on it, then `listen()`. */
+export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  const { renderFault } = options;
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // We log each request once, on response, with its status and duration (see onResponse below).
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => `req-${randomUUID()}`,
+    requestIdHeader: false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    routerOptions: { maxParamLength: 2048 },
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false } },
+    schemaErrorFormatter: (errors, dataVar) => {
+      const first = errors[0];
+      const field = (first?.instancePath ?? '').split('/').filter(Boolean).pop() ?? dataVar;
+      const detail = first?.keyword === 'additionalProperties'
+        ? `Additional properties are not allowed ('${String((first.params as { additionalProperty?: string }).additionalProperty)}' was unexpected)`
+        : first?.keyword === 'required'
+          ? `'${String((first.params as { missingProperty?: string }).missingProperty)}' is a required property`
+          : `${first?.message ?? 'is invalid'}`;
+      return new BadRequest(`Invalid input for field '${field}': ${detail}`);
+    },
+    frameworkErrors: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
+      void sendFault(reply, renderFault, err);
+    },
+  });
+
+  // JSON for any content type: OpenStack clients sometimes omit or vary the header. An empty body is
+  // "no body", not an error, so DELETE/GET with a stray Content-Type still work.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    parseJson(req, text, (err: Error | null, value: unknown) => {
+      if (err) return done(new BadRequest('Malformed request body: not valid JSON', { cause: err }), undefined);
+      done(null, value);
+    });
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+  app.setErrorHandler((err, _request, reply) => sendFault(reply, renderFault, err));
+  app.setNotFoundHandler((_request, reply) => sendFault(reply, renderFault, new NotFound('The resource could not be found.')));
+  return app;
+}
