@@ -1,0 +1,47 @@
+// Helpers shared by the npm scripts (start, test, bench, ci): install what is missing, build.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with ${r.status ?? r.signal}`);
+}
+
+/** Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest. */
+export const TEST_PACKAGES = ['postgresql', 'python3-openstackclient', 'python3-openstacksdk', 'tempest', 'keystone-tempest-plugin'];
+
+/** Node.js 20 or newer. */
+export function checkNode() {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 20) throw new Error(`Flotilla needs Node.js 20 or newer; this is ${process.version}`);
+}
+
+/** npm dependencies, installed from the lock file when node_modules is missing or older than it. */
+export function ensureNodeModules() {
+  const marker = path.join(root, 'node_modules', '.package-lock.json');
+  const lock = path.join(root, 'package-lock.json');
+  if (fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs) return;
+  console.log('flotilla: installing npm dependencies');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/** Debian packages by name, installed with apt-get when any is missing (needs root). */
+export function ensureDebianPackages(packages, why) {
+  const missing = packages.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`missing Debian packages ${missing.join(' ')} (${why}); install them as root`);
+  console.log(`flotilla: installing ${missing.join(' ')} (${why})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+  if (update.status !== 0) console.log('flotilla: apt-get update failed; trying the install anyway');
+  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env });
+}
+
+/** Compiles TypeScript to dist/ (incremental, so a no-op when nothing changed). */
+export function build() {
+  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// npm start: install what is missing, build, then run the all-in-one cloud in the foreground.
+// Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { build, checkNode, ensureNodeModules, root } from './lib.mjs';
+
+try {
+  checkNode();
+  ensureNodeModules();
+  build();
+} catch (err) {
+  console.error(`flotilla: ${err.message}`);
+  process.exit(1);
+}
+
+const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], { stdio: 'inherit', cwd: root });
+// The terminal sends Ctrl-C to the whole process group; the child handles it. SIGTERM to this process
+// is passed on.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => child.kill('SIGTERM'));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
