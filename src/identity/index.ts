@@ -38,6 +38,8 @@ import { assignmentRoutes } from './assignment/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { trustRoutes } from './trust/routes.js';
 import { appCredRoutes } from './appcred/routes.js';
+import { credentialRoutes } from './credential/routes.js';
+import { ec2CredentialRoutes } from './credential/ec2-routes.js';
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
 
 export interface IdentityService {
@@ -101,7 +103,8 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
   app.addHook('onSend', async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD' && !request.url.startsWith('/v3/auth/tokens')) generation.bump();
   });
-  for (const register of [versionRoutes, authRoutes, resourceRoutes, userRoutes, assignmentRoutes, catalogRoutes, trustRoutes, appCredRoutes]) {
+  for (const register of [versionRoutes, authRoutes, resourceRoutes, userRoutes, assignmentRoutes, catalogRoutes, trustRoutes, appCredRoutes,
+    credentialRoutes, ec2CredentialRoutes]) {
     register(app, context);
   }
 
