@@ -40,6 +40,7 @@ import { trustRoutes } from './trust/routes.js';
 import { appCredRoutes } from './appcred/routes.js';
 import { credentialRoutes } from './credential/routes.js';
 import { ec2CredentialRoutes } from './credential/ec2-routes.js';
+import { policyRoutes } from './policyapi/routes.js';
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
 
 export interface IdentityService {
@@ -104,7 +105,7 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
     if (request.method !== 'GET' && request.method !== 'HEAD' && !request.url.startsWith('/v3/auth/tokens')) generation.bump();
   });
   for (const register of [versionRoutes, authRoutes, resourceRoutes, userRoutes, assignmentRoutes, catalogRoutes, trustRoutes, appCredRoutes,
-    credentialRoutes, ec2CredentialRoutes]) {
+    credentialRoutes, ec2CredentialRoutes, policyRoutes]) {
     register(app, context);
   }
 
