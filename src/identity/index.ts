@@ -41,6 +41,7 @@ import { appCredRoutes } from './appcred/routes.js';
 import { credentialRoutes } from './credential/routes.js';
 import { ec2CredentialRoutes } from './credential/ec2-routes.js';
 import { policyRoutes } from './policyapi/routes.js';
+import { domainConfigRoutes } from './domainconfig/routes.js';
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
 
 export interface IdentityService {
@@ -105,7 +106,7 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
     if (request.method !== 'GET' && request.method !== 'HEAD' && !request.url.startsWith('/v3/auth/tokens')) generation.bump();
   });
   for (const register of [versionRoutes, authRoutes, resourceRoutes, userRoutes, assignmentRoutes, catalogRoutes, trustRoutes, appCredRoutes,
-    credentialRoutes, ec2CredentialRoutes, policyRoutes]) {
+    credentialRoutes, ec2CredentialRoutes, policyRoutes, domainConfigRoutes]) {
     register(app, context);
   }
 
