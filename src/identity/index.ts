@@ -42,6 +42,9 @@ import { credentialRoutes } from './credential/routes.js';
 import { ec2CredentialRoutes } from './credential/ec2-routes.js';
 import { policyRoutes } from './policyapi/routes.js';
 import { domainConfigRoutes } from './domainconfig/routes.js';
+import { epFilterRoutes } from './epfilter/routes.js';
+import { EndpointFilterStore } from './epfilter/store.js';
+import { endpointFilterFor } from './epfilter/filter.js';
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
 
 export interface IdentityService {
@@ -82,6 +85,7 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
   const tokens = new TokenService({
     keys: tokenKeys, generation, resources, users, resolver, trusts, appCreds, revocations, catalog,
     lifetime: config.identity.tokenLifetime,
+    endpointFilter: endpointFilterFor(new EndpointFilterStore(db), catalog),
   });
 
   const context: IdentityContext = {
@@ -106,7 +110,7 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
     if (request.method !== 'GET' && request.method !== 'HEAD' && !request.url.startsWith('/v3/auth/tokens')) generation.bump();
   });
   for (const register of [versionRoutes, authRoutes, resourceRoutes, userRoutes, assignmentRoutes, catalogRoutes, trustRoutes, appCredRoutes,
-    credentialRoutes, ec2CredentialRoutes, policyRoutes, domainConfigRoutes]) {
+    credentialRoutes, ec2CredentialRoutes, policyRoutes, domainConfigRoutes, epFilterRoutes]) {
     register(app, context);
   }
 
