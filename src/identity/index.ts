@@ -38,6 +38,7 @@ import { assignmentRoutes } from './assignment/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { trustRoutes } from './trust/routes.js';
 import { appCredRoutes } from './appcred/routes.js';
+import { federationRoutes } from './federation/routes.js';
 import { credentialRoutes } from './credential/routes.js';
 import { ec2CredentialRoutes } from './credential/ec2-routes.js';
 import { policyRoutes } from './policyapi/routes.js';
@@ -110,7 +111,7 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
     if (request.method !== 'GET' && request.method !== 'HEAD' && !request.url.startsWith('/v3/auth/tokens')) generation.bump();
   });
   for (const register of [versionRoutes, authRoutes, resourceRoutes, userRoutes, assignmentRoutes, catalogRoutes, trustRoutes, appCredRoutes,
-    credentialRoutes, ec2CredentialRoutes, policyRoutes, domainConfigRoutes, epFilterRoutes]) {
+    credentialRoutes, ec2CredentialRoutes, policyRoutes, domainConfigRoutes, epFilterRoutes, federationRoutes]) {
     register(app, context);
   }
 
