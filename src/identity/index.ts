@@ -39,6 +39,8 @@ import { catalogRoutes } from './catalog/routes.js';
 import { trustRoutes } from './trust/routes.js';
 import { appCredRoutes } from './appcred/routes.js';
 import { federationRoutes } from './federation/routes.js';
+import { OAuthStore } from './oauth1/store.js';
+import { oauth1Routes } from './oauth1/routes.js';
 import { credentialRoutes } from './credential/routes.js';
 import { ec2CredentialRoutes } from './credential/ec2-routes.js';
 import { policyRoutes } from './policyapi/routes.js';
@@ -81,12 +83,14 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
   const catalog = new CatalogStore(db);
   const trusts = new TrustStore(db);
   const appCreds = new AppCredStore(db);
+  const oauthTokens = new OAuthStore(db);
   const revocations = new RevocationStore(db, config.identity.tokenLifetime * 1000 + ALLOW_EXPIRED_WINDOW_MS);
   await revocations.load();
   const tokens = new TokenService({
     keys: tokenKeys, generation, resources, users, resolver, trusts, appCreds, revocations, catalog,
     lifetime: config.identity.tokenLifetime,
     endpointFilter: endpointFilterFor(new EndpointFilterStore(db), catalog),
+    findAccessToken: (id) => oauthTokens.findAccessTokenRef(id),
   });
 
   const context: IdentityContext = {
@@ -111,7 +115,7 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
     if (request.method !== 'GET' && request.method !== 'HEAD' && !request.url.startsWith('/v3/auth/tokens')) generation.bump();
   });
   for (const register of [versionRoutes, authRoutes, resourceRoutes, userRoutes, assignmentRoutes, catalogRoutes, trustRoutes, appCredRoutes,
-    credentialRoutes, ec2CredentialRoutes, policyRoutes, domainConfigRoutes, epFilterRoutes, federationRoutes]) {
+    credentialRoutes, ec2CredentialRoutes, policyRoutes, domainConfigRoutes, epFilterRoutes, federationRoutes, oauth1Routes]) {
     register(app, context);
   }
 

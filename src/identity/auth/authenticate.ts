@@ -8,6 +8,9 @@ import type { IdentityContext } from '../context.js';
 import type { ApplicationCredential, Project, Trust, User } from '../model.js';
 import type { AuthMethod, TokenPayload, TokenScope } from '../tokens/format.js';
 import { INVALID_TOKEN, type ValidatedToken } from '../tokens/service.js';
+import { OAuth1Service } from '../oauth1/service.js';
+import { oauthRequestOf, type HttpRequestLike } from '../oauth1/request.js';
+import type { AccessToken } from '../oauth1/store.js';
 
 type Ref = { id?: string; name?: string; domain?: { id?: string; name?: string } };
 
@@ -31,6 +34,7 @@ interface Proof {
   userId: string;
   parent?: TokenPayload;
   appCred?: ApplicationCredential;
+  accessToken?: AccessToken;
 }
 
 const unauthorized = (): Unauthorized => new Unauthorized(INVALID_TOKEN);
@@ -38,7 +42,11 @@ const unauthorized = (): Unauthorized => new Unauthorized(INVALID_TOKEN);
 export class Authenticator {
   constructor(private readonly ctx: IdentityContext) {}
 
-  async authenticate(req: AuthRequest): Promise<ValidatedToken & { token: string }> {
+  /**
+   * `http` is the request that carried `req`: the oauth1 method proves the user by the request's
+   * OAuth signature rather than by anything in the body.
+   */
+  async authenticate(req: AuthRequest, http?: HttpRequestLike): Promise<ValidatedToken & { token: string }> {
     const methods = [...new Set(req.identity.methods)];
     if (methods.length === 0) throw new BadRequest("Invalid input for field 'methods': [] is too short");
     const proofs: Proof[] = [];
@@ -47,6 +55,7 @@ export class Authenticator {
         case 'password': proofs.push(await this.#password(req)); break;
         case 'token': proofs.push(await this.#token(req)); break;
         case 'application_credential': proofs.push(await this.#appCred(req)); break;
+        case 'oauth1': proofs.push(await this.#oauth1(http)); break;
         default: throw new Unauthorized(`Attempted to authenticate with an unsupported method.`);
       }
     }
@@ -67,6 +76,17 @@ export class Authenticator {
       }
       if (!appCred.projectId) throw unauthorized();
       return this.ctx.tokens.issue({ userId, methods: allMethods, scope: { kind: 'project', projectId: appCred.projectId }, appCred });
+    }
+
+    // An OAuth1 token carries only the delegated roles on one project; a token made from it would not.
+    if (parent?.accessTokenId) throw new Forbidden('Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead.');
+    const accessToken = proofs.find((p) => p.accessToken)?.accessToken;
+    if (accessToken) {
+      if (req.scope !== undefined && req.scope !== 'unscoped') {
+        const want = await this.#scope(req.scope, user);
+        if (want.scope.kind !== 'project' || want.scope.projectId !== accessToken.projectId) throw unauthorized();
+      }
+      return this.ctx.tokens.issue({ userId, methods: allMethods, scope: { kind: 'project', projectId: accessToken.projectId }, accessTokenId: accessToken.id });
     }
 
     if (parent?.trustId) throw new Forbidden('Trust-scoped tokens cannot be rescoped.');
@@ -153,6 +173,13 @@ export class Authenticator {
     if (cred.expiresAt && Date.parse(cred.expiresAt) <= Date.now()) throw unauthorized();
     await this.#activeUser(await this.ctx.users.find(cred.userId));
     return { userId: cred.userId, appCred: cred };
+  }
+
+  async #oauth1(http: HttpRequestLike | undefined): Promise<Proof> {
+    if (!http) throw unauthorized();
+    const accessToken = await OAuth1Service.of(this.ctx).authenticate(oauthRequestOf(http, this.ctx.baseUrl));
+    const user = await this.#activeUser(await this.ctx.users.find(accessToken.authorizingUserId));
+    return { userId: user.id, accessToken };
   }
 
   async #scope(scope: Exclude<AuthRequest['scope'], undefined | 'unscoped'>, user: User): Promise<{ scope: TokenScope; trust?: Trust }> {

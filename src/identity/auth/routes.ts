@@ -22,7 +22,7 @@ export function authRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.post('/v3/auth/tokens', { config: { public: true }, schema: { body: authTokenRequest } }, async (request, reply) => {
     const body = request.body as { auth: AuthRequest };
-    const issued = await authenticator.authenticate(body.auth);
+    const issued = await authenticator.authenticate(body.auth, request);
     if ('nocatalog' in query(request)) delete issued.body.catalog;
     return reply.code(201).header('x-subject-token', issued.token).send({ token: issued.body });
   });
