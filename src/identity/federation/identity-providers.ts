@@ -20,6 +20,16 @@ async function absentBodyIsEmpty(request: FastifyRequest): Promise<void> {
 }
 type ProtocolParams = { idp_id: string; protocol_id: string };
 
+/** Largest authorization_ttl the integer column holds (the schema sets no upper bound). */
+const MAX_TTL = 2147483647;
+
+function ttlOf(raw: unknown, fallback: number | null): number | null {
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'number') return null;
+  if (raw > MAX_TTL) throw new BadRequest(`Invalid input for field 'authorization_ttl': ${raw} is greater than the maximum of ${MAX_TTL}`);
+  return raw;
+}
+
 function remoteIdsOf(raw: unknown): string[] {
   return Array.isArray(raw) ? raw.filter((r): r is string => typeof r === 'string') : [];
 }
@@ -51,7 +61,7 @@ export function identityProviderRoutes(app: FastifyInstance, ctx: IdentityContex
         enabled: bodyBool(body.enabled, false),
         description: typeof body.description === 'string' ? body.description : null,
         remoteIds: remoteIdsOf(body.remote_ids),
-        authorizationTtl: typeof body.authorization_ttl === 'number' ? body.authorization_ttl : null,
+        authorizationTtl: ttlOf(body.authorization_ttl, null),
       }, trx);
     });
     return reply.code(201).send({ identity_provider: renderIdp(ctx, idp) });
@@ -81,7 +91,7 @@ export function identityProviderRoutes(app: FastifyInstance, ctx: IdentityContex
       enabled: bodyBool(body.enabled, idp.enabled),
       description: body.description === undefined ? idp.description : typeof body.description === 'string' ? body.description : null,
       remoteIds: body.remote_ids === undefined ? idp.remoteIds : remoteIdsOf(body.remote_ids),
-      authorizationTtl: body.authorization_ttl === undefined ? idp.authorizationTtl : typeof body.authorization_ttl === 'number' ? body.authorization_ttl : null,
+      authorizationTtl: ttlOf(body.authorization_ttl, idp.authorizationTtl),
     };
     return { identity_provider: renderIdp(ctx, await store.updateIdp(next)) };
   });

@@ -43,6 +43,8 @@ for (const engine of ENGINES) {
         const missing = await t.call('PUT', '/v3/OS-FEDERATION/identity_providers/lost', { identity_provider: { domain_id: 'nope' } });
         assert.equal(missing.statusCode, 404);
         assert.equal((await t.call('GET', '/v3/OS-FEDERATION/identity_providers/lost')).statusCode, 404);
+      assert.equal((await t.call('PUT', '/v3/OS-FEDERATION/identity_providers/huge-ttl', { identity_provider: { authorization_ttl: 2 ** 31 } })).statusCode, 400);
+      assert.equal((await t.call('PUT', `/v3/OS-FEDERATION/identity_providers/${'x'.repeat(65)}`, {})).statusCode, 400);
       });
 
       it('refuses a duplicate id and a remote id another IdP owns, leaving no stray domain behind', async () => {
@@ -180,6 +182,7 @@ for (const engine of ENGINES) {
         assert.equal((await t.call('PUT', '/v3/OS-FEDERATION/service_providers/sp2', { service_provider: { ...sp, auth_url: 'c0ffee' } })).statusCode, 400);
         assert.equal((await t.call('PUT', '/v3/OS-FEDERATION/service_providers/sp2', { service_provider: { ...sp, sp_url: 'c0ffee' } })).statusCode, 400);
         assert.equal((await t.call('PATCH', '/v3/OS-FEDERATION/service_providers/sp1', { service_provider: { auth_url: 'c0ffee' } })).statusCode, 400);
+      assert.equal((await t.call('PATCH', '/v3/OS-FEDERATION/service_providers/sp1', { service_provider: { relay_state_prefix: 'p'.repeat(257) } })).statusCode, 400);
         assert.equal((await t.call('GET', '/v3/OS-FEDERATION/service_providers/sp2')).statusCode, 404);
       });
 

@@ -4,6 +4,7 @@
  * them without another call.
  */
 import type { FastifyInstance } from 'fastify';
+import { BadRequest } from '../../platform/errors.js';
 import * as schemas from '../schemas.js';
 import { enforce, listBody, query, type IdentityContext } from '../context.js';
 import { GenerationCache } from '../cache.js';
@@ -16,6 +17,13 @@ import { clientChosenId, renderSp } from './render.js';
 export const DEFAULT_RELAY_STATE_PREFIX = 'ss:mem:';
 
 type TokenEntry = { id: string; auth_url: string; sp_url: string };
+
+/** The relay_state_prefix column holds 256 characters; Keystone's schema sets no limit. */
+function relayStatePrefixOf(raw: unknown, fallback: string): string {
+  if (typeof raw !== 'string') return fallback;
+  if (raw.length > 256) throw new BadRequest("Invalid input for field 'relay_state_prefix': it is longer than 256 characters");
+  return raw;
+}
 
 function isTokenResponse(payload: unknown): payload is { token: Record<string, unknown> } {
   const token = (payload as { token?: unknown } | null)?.token;
@@ -32,7 +40,7 @@ export function serviceProviderRoutes(app: FastifyInstance, ctx: IdentityContext
       spUrl: String(body.sp_url),
       description: typeof body.description === 'string' ? body.description : null,
       enabled: bodyBool(body.enabled, false),
-      relayStatePrefix: typeof body.relay_state_prefix === 'string' ? body.relay_state_prefix : DEFAULT_RELAY_STATE_PREFIX,
+      relayStatePrefix: relayStatePrefixOf(body.relay_state_prefix, DEFAULT_RELAY_STATE_PREFIX),
     });
     return reply.code(201).send({ service_provider: renderSp(ctx, sp) });
   });
@@ -62,7 +70,7 @@ export function serviceProviderRoutes(app: FastifyInstance, ctx: IdentityContext
       spUrl: typeof body.sp_url === 'string' ? body.sp_url : sp.spUrl,
       description: body.description === undefined ? sp.description : typeof body.description === 'string' ? body.description : null,
       enabled: bodyBool(body.enabled, sp.enabled),
-      relayStatePrefix: typeof body.relay_state_prefix === 'string' ? body.relay_state_prefix : sp.relayStatePrefix,
+      relayStatePrefix: relayStatePrefixOf(body.relay_state_prefix, sp.relayStatePrefix),
     };
     return { service_provider: renderSp(ctx, await store.updateSp(next)) };
   });
