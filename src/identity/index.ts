@@ -48,6 +48,7 @@ import { domainConfigRoutes } from './domainconfig/routes.js';
 import { epFilterRoutes } from './epfilter/routes.js';
 import { EndpointFilterStore } from './epfilter/store.js';
 import { endpointFilterFor } from './epfilter/filter.js';
+import { limitRoutes } from './limit/routes.js';
 import { bootstrap, type BootstrapOptions } from './bootstrap.js';
 
 export interface IdentityService {
@@ -115,7 +116,7 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
     if (request.method !== 'GET' && request.method !== 'HEAD' && !request.url.startsWith('/v3/auth/tokens')) generation.bump();
   });
   for (const register of [versionRoutes, authRoutes, resourceRoutes, userRoutes, assignmentRoutes, catalogRoutes, trustRoutes, appCredRoutes,
-    credentialRoutes, ec2CredentialRoutes, policyRoutes, domainConfigRoutes, epFilterRoutes, federationRoutes, oauth1Routes]) {
+    credentialRoutes, ec2CredentialRoutes, policyRoutes, domainConfigRoutes, epFilterRoutes, limitRoutes, federationRoutes, oauth1Routes]) {
     register(app, context);
   }
 
