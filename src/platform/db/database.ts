@@ -14,6 +14,8 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Database<T> {
   readonly db: Kysely<T>;
   readonly engine: Engine;
+  /** The PostgreSQL schema holding the service's tables; undefined on SQLite. */
+  readonly schema?: string;
   close(): Promise<void>;
 }
 
@@ -52,7 +54,7 @@ export async function openDatabase<T>(options: OpenDatabaseOptions): Promise<Dat
       options: `-c search_path="${schema}"`,
     });
     const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
-    return { db, engine: 'postgres', close: () => db.destroy() };
+    return { db, engine: 'postgres', schema, close: () => db.destroy() };
   }
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(options.dataDir, `${schema}.sqlite`);

@@ -7,10 +7,13 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 
 /** Applies every pending migration; throws with the failing migration's name on error. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are untyped by design (Kysely docs)
-export async function migrate(db: Kysely<any>, migrations: Readonly<Record<string, Migration>>): Promise<string[]> {
+export async function migrate(db: Kysely<any>, migrations: Readonly<Record<string, Migration>>, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => ({ ...migrations }) },
+    // Name the schema on PostgreSQL: Kysely looks for its bookkeeping tables across all schemas, and
+    // another service's (or test run's) tables would otherwise make it skip creating its own.
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
