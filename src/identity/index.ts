@@ -71,7 +71,7 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
   const { config, logger, database } = opts;
   const log = logger.child({ service: 'identity' });
   const db = database.db;
-  await migrate(db, identityMigrations);
+  await migrate(db, identityMigrations, database.schema);
 
   const baseUrl = serviceUrl(config, 'identity');
   const generation = new Generation();
