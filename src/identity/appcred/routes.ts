@@ -47,6 +47,7 @@ export function appCredRoutes(app: FastifyInstance, ctx: IdentityContext): void 
     if (auth.scope.kind !== 'project') throw new Forbidden('Application credentials must be created with a project-scoped token.');
     if (auth.trust) throw new Forbidden('Trust-scoped tokens cannot create application credentials.');
     if (auth.applicationCredential?.restricted) throw new Forbidden('A restricted application credential cannot create application credentials.');
+    if (auth.oauth1) throw new Forbidden('OAuth1-delegated tokens cannot create application credentials.');
     const body = (request.body as { application_credential: Record<string, unknown> }).application_credential;
     const projectId = auth.scope.project.id;
     const tokenRoles = auth.roles;

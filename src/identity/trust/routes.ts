@@ -54,6 +54,7 @@ export function trustRoutes(app: FastifyInstance, ctx: IdentityContext): void {
     const auth = enforce(ctx, request, 'identity:create_trust', { trust: { trustor_user_id: body.trustor_user_id } });
     if (auth.trust) throw new Forbidden('Trust-scoped tokens cannot create trusts (redelegation is not enabled).');
     if (auth.applicationCredential?.restricted) throw new Forbidden('A restricted application credential cannot create trusts.');
+    if (auth.oauth1) throw new Forbidden('OAuth1-delegated tokens cannot create trusts.');
     const trustee = await ctx.users.find(String(body.trustee_user_id));
     if (!trustee) throw new NotFound(`Could not find user: ${String(body.trustee_user_id)}.`);
     const projectId = typeof body.project_id === 'string' ? body.project_id : null;
