@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RatchetCheck } from './ratchet.js';
-import type { TempestRun, TestOutcome } from './tempest.js';
+import { outermostFrame, type TempestRun, type TestOutcome } from './tempest.js';
 
 export interface Counts {
   total: number;
@@ -41,8 +41,10 @@ function finalError(traceback: string): string {
  * message and the request that failed; for assertion errors, the mismatch.
  */
 export function oneLineReason(t: TestOutcome): string {
-  const via = t.fixture ? ` (in ${t.fixture.split(' ')[0]})` : '';
-  if (t.status === 'skip') return `${(t.detail ?? 'skipped').split('\n')[0]}${via}`;
+  if (t.status === 'skip') return `${(t.detail ?? 'skipped').split('\n')[0]}${t.fixture ? ` (in ${t.fixture.split(' ')[0]})` : ''}`;
+  // Say where it broke when that is not the test body: its class's setUpClass, or its own tearDown.
+  const frame = t.fixture?.split(' ')[0] ?? outermostFrame(t.detail ?? '');
+  const via = frame && frame !== t.name.split('.').pop() ? ` (in ${frame})` : '';
   const error = finalError(t.detail ?? '');
   const first = error.split('\n')[0] ?? '';
   // `tempest.lib.exceptions.NotFound: Object not found` -> `NotFound`, `Object not found`.

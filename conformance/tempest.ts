@@ -128,25 +128,36 @@ function outcomeOf(test: SubunitTest): TestOutcome {
   return { id: test.id, name: testName(test.id), status, ...(detail ? { detail: detail.trim() } : {}), ...(failedRequest ? { failedRequest } : {}) };
 }
 
+/** The function a Python traceback starts in: the test method, or `tearDown`, `setUpClass`, … */
+export function outermostFrame(traceback: string): string | undefined {
+  return /^ {2}File .*, in (\w+)$/m.exec(traceback)?.[1];
+}
+
 /**
- * The request behind a test's REST error: the last one in its captured log answered with the status the
- * raised error carries (`Details: {'code': 404, …}`), else the last one answered with any 4xx/5xx.
+ * The request behind a test's REST error, from its captured log (`Request (Class:method): 404 GET url`).
+ * Preferred: one logged by the function the traceback starts in with the status the error carries
+ * (`Details: {'code': 404, …}`); then any with that status; then the last 4xx/5xx.
  */
 function lastFailedRequest(test: SubunitTest): string | undefined {
   const traceback = test.attachments.get('traceback') ?? '';
   // Only Tempest's REST errors come from a response; an assertion about a 200 has no failed request.
   if (!traceback.includes('tempest.lib.exceptions.')) return undefined;
   const code = /'code': (\d{3})/.exec(traceback)?.[1];
-  let last: string | undefined;
-  let lastWithCode: string | undefined;
+  const caller = outermostFrame(traceback);
+  let any: string | undefined;
+  let withCode: string | undefined;
+  let fromCaller: string | undefined;
   for (const [name, text] of test.attachments) {
     if (!name.startsWith('pythonlogging')) continue;
-    for (const m of text.matchAll(/Request \([^)]*\): ([45]\d\d) ([A-Z]+ \S+)/g)) {
-      last = `${m[1]} ${m[2]}`;
-      if (m[1] === code) lastWithCode = last;
+    for (const m of text.matchAll(/Request \(\w+:(\w+)\): ([45]\d\d) ([A-Z]+ \S+)/g)) {
+      const request = `${m[2]} ${m[3]}`;
+      any = request;
+      if (m[2] !== code) continue;
+      withCode = request;
+      if (m[1] === caller) fromCaller = request;
     }
   }
-  return lastWithCode ?? last;
+  return fromCaller ?? withCode ?? any;
 }
 
 /**

@@ -86,14 +86,17 @@ describe('conformance tooling', () => {
   });
 
   it('sums up a failure in one line', () => {
+    const notFound = "tempest.lib.exceptions.NotFound: Object not found\nDetails: {'code': 404, 'title': 'Not Found', 'message': 'The resource could not be found.'}";
     const rest: TestOutcome = {
-      id: 'x', name: 'x', status: 'fail', failedRequest: '404 POST http://127.0.0.1:5000/v3/OS-OAUTH1/consumers',
-      detail: "Traceback (most recent call last):\n  File \"a.py\", line 1, in f\ntempest.lib.exceptions.NotFound: Object not found\nDetails: {'code': 404, 'title': 'Not Found', 'message': 'The resource could not be found.'}",
+      id: 'm.C.test_x[id-1]', name: 'm.C.test_x', status: 'fail', failedRequest: '404 POST http://127.0.0.1:5000/v3/OS-OAUTH1/consumers',
+      detail: `Traceback (most recent call last):\n  File "a.py", line 1, in test_x\n    client.create()\n  File "c.py", line 9, in create\n${notFound}`,
     };
     assert.equal(oneLineReason(rest), '[404 POST /v3/OS-OAUTH1/consumers] NotFound: The resource could not be found.');
+    const inTearDown: TestOutcome = { ...rest, detail: `Traceback (most recent call last):\n  File "a.py", line 5, in tearDown\n${notFound}` };
+    assert.equal(oneLineReason(inTearDown), '[404 POST /v3/OS-OAUTH1/consumers] NotFound: The resource could not be found. (in tearDown)');
     const noRaise: TestOutcome = {
-      id: 'y', name: 'y', status: 'fail',
-      detail: "Traceback (most recent call last):\n  File \"b.py\", line 2, in g\ntesttools.matchers._impl.MismatchError: <bound method ProjectsClient.list_projects of <obj at 0x1>> returned {'projects': []}",
+      id: 'm.C.test_y', name: 'm.C.test_y', status: 'fail',
+      detail: "Traceback (most recent call last):\n  File \"b.py\", line 2, in test_y\ntesttools.matchers._impl.MismatchError: <bound method ProjectsClient.list_projects of <obj at 0x1>> returned {'projects': []}",
     };
     assert.equal(oneLineReason(noRaise), 'MismatchError: expected an error, but ProjectsClient.list_projects succeeded');
   });
