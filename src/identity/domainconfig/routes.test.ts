@@ -106,6 +106,15 @@ for (const engine of ENGINES) {
       assert.equal((await id.call('DELETE', url(domainId, 'ldap', 'password'))).statusCode, 404);
     });
 
+    it('applies concurrent replacements one after the other (no 500, last writer wins whole)', async () => {
+      const domainId = await newDomain();
+      const configs = Array.from({ length: 16 }, (_, i) => ({ identity: { driver: 'sql' }, ldap: i % 2 ? { url: `ldap://127.0.0.1:${i + 1}` } : { suffix: `dc=n${i}` } }));
+      const results = await Promise.all(configs.map((config) => id.call('PUT', url(domainId), { config })));
+      assert.deepEqual(results.map((r) => r.statusCode).filter((s) => s !== 200 && s !== 201), [], results.map((r) => r.body).join('\n'));
+      const final = (await id.call('GET', url(domainId))).json().config;
+      assert.ok(configs.some((c) => JSON.stringify(c) === JSON.stringify(final)), `not one whole config: ${JSON.stringify(final)}`);
+    });
+
     it('answers 403 for invalid structure, groups and options, as Keystone does', async () => {
       const domainId = await newDomain();
       const bad: unknown[] = [

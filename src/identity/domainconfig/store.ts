@@ -55,9 +55,13 @@ export class DomainConfigStore {
     return (await q.orderBy('group_name').orderBy('option_name').execute()).map((r) => this.#toOption(r));
   }
 
-  /** Replaces the domain's whole configuration. */
+  /** Replaces the domain's whole configuration; concurrent replacements apply one after the other. */
   async replace(domainId: string, options: ConfigOption[]): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
+      // A no-op write to the domain's row locks it until commit (PostgreSQL; SQLite has one writer
+      // anyway). Without it two replacements interleave under READ COMMITTED: each deletes only the
+      // rows it can see, then both insert, and the later one fails on the primary key.
+      await tx.updateTable('project').set((eb) => ({ enabled: eb.ref('enabled') })).where('id', '=', domainId).execute();
       await tx.deleteFrom('domain_config').where('domain_id', '=', domainId).execute();
       for (const o of options) await tx.insertInto('domain_config').values(this.#toRow(domainId, o)).execute();
     });
