@@ -9,7 +9,7 @@ import * as schemas from '../schemas.js';
 import { enforce, link, listBody, type IdentityContext } from '../context.js';
 import { SecretCipher } from './cipher.js';
 import { CredentialStore, EC2_TYPE, type Credential } from './store.js';
-import { assertUnrestricted, assertWithinDelegation, ec2CredentialId } from './rules.js';
+import { assertUnrestricted, assertWithinDelegation, ec2CredentialId, withinDelegation } from './rules.js';
 
 type UserParams = { user_id: string };
 type CredParams = { user_id: string; credential_id: string };
@@ -54,14 +54,7 @@ export function ec2CredentialRoutes(app: FastifyInstance, ctx: IdentityContext):
   app.get<{ Params: UserParams }>('/v3/users/:user_id/credentials/OS-EC2', async (request) => {
     const auth = enforce(ctx, request, 'identity:ec2_list_credentials');
     await ctx.users.get(request.params.user_id);
-    const creds = (await store.list({ userId: request.params.user_id, type: EC2_TYPE })).filter((c) => {
-      try {
-        assertWithinDelegation(auth, c.projectId, 'EC2 credential');
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const creds = (await store.list({ userId: request.params.user_id, type: EC2_TYPE })).filter((c) => withinDelegation(auth, c.projectId));
     return listBody(ctx, request, 'credentials', creds.map((c) => renderEc2(ctx, c)));
   });
 

@@ -117,6 +117,28 @@ for (const engine of ENGINES) {
       assert.equal((await id.call('GET', `/v3/credentials/${ownId}`, undefined, member.token)).json().credential.user_id, member.userId);
     });
 
+    it('keeps a delegated (application credential) token to its own project and out of ec2 minting', async () => {
+      const user = await id.makeUser({ name: 'cred-delegator' });
+      const ac = (await id.call('POST', `/v3/users/${user.userId}/application_credentials`, { application_credential: { name: 'ac' } }, user.token)).json().application_credential;
+      const auth = await id.service.app.inject({
+        method: 'POST', url: '/v3/auth/tokens',
+        payload: { auth: { identity: { methods: ['application_credential'], application_credential: { id: ac.id, secret: ac.secret } } } },
+      });
+      assert.equal(auth.statusCode, 201, auth.body);
+      const delegated = auth.headers['x-subject-token'] as string;
+
+      const inProject = (await id.call('POST', '/v3/credentials', { credential: { user_id: user.userId, project_id: user.projectId, type: 'cert', blob: 'p' } })).json().credential;
+      const projectless = (await id.call('POST', '/v3/credentials', { credential: { user_id: user.userId, type: 'totp', blob: 'seed' } })).json().credential;
+      const listed = (await id.call('GET', '/v3/credentials', undefined, delegated)).json().credentials.map((c: { id: string }) => c.id);
+      assert.deepEqual(listed, [inProject.id], 'a delegated token sees only its project\'s credentials');
+      assert.equal((await id.call('GET', `/v3/credentials/${projectless.id}`, undefined, delegated)).statusCode, 403);
+      assert.equal((await id.call('GET', `/v3/credentials/${inProject.id}`, undefined, delegated)).statusCode, 200);
+
+      const ec2 = { user_id: user.userId, project_id: user.projectId, type: 'ec2', blob: JSON.stringify({ access: 'AKIA-delegated', secret: 's' }) };
+      assert.equal((await id.call('POST', '/v3/credentials', { credential: ec2 }, delegated)).statusCode, 403, 'a restricted application credential mints no ec2 keys');
+      assert.equal((await id.call('POST', `/v3/users/${user.userId}/credentials/OS-EC2`, { tenant_id: user.projectId }, delegated)).statusCode, 403);
+    });
+
     it('reads blobs sealed by a key that has since been rotated out of primary, and re-encrypts them', async () => {
       const { CredentialStore } = await import('./store.js');
       const { SecretCipher } = await import('./cipher.js');

@@ -11,7 +11,7 @@ import { allowed, enforce, link, listBody, query, type IdentityContext } from '.
 import { extrasOf } from '../resource/service.js';
 import { SecretCipher } from './cipher.js';
 import { CredentialStore, EC2_TYPE, type Credential } from './store.js';
-import { assertUnrestricted, assertWithinDelegation, ec2CredentialId, parseEc2Blob } from './rules.js';
+import { assertUnrestricted, assertWithinDelegation, ec2CredentialId, parseEc2Blob, withinDelegation } from './rules.js';
 
 const RESERVED = new Set(['id', 'user_id', 'project_id', 'type', 'blob', 'links']);
 /** Scope markers written into an ec2 blob at creation; changing them would widen a delegation. */
@@ -48,15 +48,7 @@ export function credentialRoutes(app: FastifyInstance, ctx: IdentityContext): vo
       ...(q.user_id !== undefined ? { userId: q.user_id } : {}),
       ...(q.type !== undefined ? { type: q.type } : {}),
     });
-    const visible = all.filter((c) => {
-      if (!allowed(ctx, request, 'identity:get_credential', target(c))) return false;
-      try {
-        assertWithinDelegation(auth, c.projectId, 'Credential');
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const visible = all.filter((c) => allowed(ctx, request, 'identity:get_credential', target(c)) && withinDelegation(auth, c.projectId));
     return listBody(ctx, request, 'credentials', visible.map((c) => renderCredential(ctx, c)));
   });
 

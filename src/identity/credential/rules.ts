@@ -47,9 +47,13 @@ export function isDelegated(auth: AuthContext): boolean {
  * A delegated token is bound to one project: it may only touch credentials of exactly that project
  * (never project-less ones such as TOTP secrets), so a stolen delegation cannot reach other secrets.
  */
+export function withinDelegation(auth: AuthContext, credentialProjectId: string | null): boolean {
+  return !isDelegated(auth) || (credentialProjectId !== null && credentialProjectId === projectIdOf(auth));
+}
+
+/** As withinDelegation, but throws Forbidden naming `what` (e.g. 'EC2 credential'). */
 export function assertWithinDelegation(auth: AuthContext, credentialProjectId: string | null, what: string): void {
-  if (!isDelegated(auth)) return;
-  if (credentialProjectId === null || credentialProjectId !== projectIdOf(auth)) {
+  if (!withinDelegation(auth, credentialProjectId)) {
     throw new Forbidden(`You are not authorized to perform the requested action: ${what} project does not match the project scope of the delegated token.`);
   }
 }
