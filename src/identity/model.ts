@@ -114,10 +114,27 @@ export interface ApplicationCredential {
 
 export interface AccessRule { id: string; service: string; path: string; method: string; userId: string; }
 
-/** Keystone's timestamp format: microseconds and a Z. */
+/** Keystone's timestamp format: microseconds and a Z. Microseconds a stored string carries are kept. */
 export function keystoneTime(iso: string | number | Date): string {
+  if (typeof iso === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(iso)) return iso;
   const d = new Date(iso);
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/**
+ * Parses an ISO-8601 timestamp as clients send it (UTC when it names no zone) into the canonical stored
+ * form `YYYY-MM-DDTHH:MM:SS.ffffffZ`, keeping microseconds, which JavaScript dates would drop.
+ * Undefined if it is not a timestamp.
+ */
+export function parseTimestamp(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(raw);
+  if (!m) return undefined;
+  const zone = m[5] === undefined ? 'Z' : m[5].length === 5 ? `${m[5].slice(0, 3)}:${m[5].slice(3)}` : m[5];
+  const ms = Date.parse(`${m[1]}T${m[2]}:${m[3] ?? '00'}${zone}`);
+  if (Number.isNaN(ms)) return undefined;
+  const fraction = (m[4] ?? '').padEnd(6, '0').slice(0, 6);
+  return `${new Date(ms).toISOString().slice(0, 19)}.${fraction}Z`;
 }
 
 /** Parses the boolean query values Keystone accepts ('0', 'false', 'False' are false). */

@@ -18,5 +18,4 @@ export function versionRoutes(app: FastifyInstance, ctx: IdentityContext): void 
   app.get('/', { config: { public: true } }, async (_request, reply) =>
     reply.code(300).send({ versions: { values: [versionDocument(ctx.baseUrl)] } }));
   app.get('/v3', { config: { public: true } }, async () => ({ version: versionDocument(ctx.baseUrl) }));
-  app.get('/v3/', { config: { public: true } }, async () => ({ version: versionDocument(ctx.baseUrl) }));
 }

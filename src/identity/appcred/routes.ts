@@ -7,7 +7,7 @@ import { BadRequest, Forbidden, NotFound } from '../../platform/errors.js';
 import { newHexId, randomToken } from '../../platform/ids.js';
 import * as schemas from '../schemas.js';
 import { enforce, link, listBody, query, type IdentityContext } from '../context.js';
-import { keystoneTime, type AccessRule, type ApplicationCredential, type Role } from '../model.js';
+import { keystoneTime, parseTimestamp, type AccessRule, type ApplicationCredential, type Role } from '../model.js';
 
 type Params = { user_id: string; id: string };
 
@@ -25,7 +25,8 @@ async function render(ctx: IdentityContext, a: ApplicationCredential, secret?: s
     user_id: a.userId,
     project_id: a.projectId,
     system: a.system,
-    expires_at: a.expiresAt ? keystoneTime(a.expiresAt) : null,
+    // Keystone returns application credentials' expiry without a zone, microseconds kept.
+    expires_at: a.expiresAt ? keystoneTime(a.expiresAt).replace(/Z$/, '') : null,
     unrestricted: a.unrestricted,
     roles: roles.map((r: Role) => ({ id: r.id, name: r.name, domain_id: r.domainId })),
     access_rules: rules.map((r) => ({ id: r.id, service: r.service, path: r.path, method: r.method })),
@@ -36,9 +37,9 @@ async function render(ctx: IdentityContext, a: ApplicationCredential, secret?: s
 
 function parseExpiry(raw: unknown): string | null {
   if (raw === undefined || raw === null) return null;
-  const t = typeof raw === 'string' ? Date.parse(/(Z|[+-]\d{2}:?\d{2})$/.test(raw) ? raw : `${raw}Z`) : NaN;
-  if (Number.isNaN(t)) throw new BadRequest(`Invalid input for field 'expires_at': ${JSON.stringify(raw)} is not a valid timestamp`);
-  return new Date(t).toISOString();
+  const t = parseTimestamp(raw);
+  if (t === undefined) throw new BadRequest(`Invalid input for field 'expires_at': ${JSON.stringify(raw)} is not a valid timestamp`);
+  return t;
 }
 
 export function appCredRoutes(app: FastifyInstance, ctx: IdentityContext): void {

@@ -61,7 +61,7 @@ export function assignmentRoutes(app: FastifyInstance, ctx: IdentityContext): vo
 
   app.get('/v3/roles', async (request) => {
     const q = query(request);
-    enforce(ctx, request, q.domain_id ? 'identity:list_domain_roles' : 'identity:list_roles', { domain_id: q.domain_id ?? null });
+    enforce(ctx, request, q.domain_id ? 'identity:list_domain_roles' : 'identity:list_roles', q.domain_id !== undefined ? { domain_id: q.domain_id } : {});
     const roles = await ctx.assignments.listRoles({ domainId: q.domain_id ?? null, ...(q.name !== undefined ? { name: q.name } : {}) });
     return listBody(ctx, request, 'roles', roles.map((r) => renderRole(ctx, r)));
   });
@@ -88,15 +88,15 @@ export function assignmentRoutes(app: FastifyInstance, ctx: IdentityContext): vo
 
   app.get<{ Params: { id: string } }>('/v3/roles/:id', async (request) => {
     const role = await ctx.assignments.findRole(request.params.id);
-    enforce(ctx, request, roleAction(role, 'get'), { role: { id: request.params.id, name: role?.name ?? null, domain_id: role?.domainId ?? null } });
     if (!role) throw new NotFound(`Could not find role: ${request.params.id}.`);
+    enforce(ctx, request, roleAction(role, 'get'), { role: { id: request.params.id, name: role.name, domain_id: role.domainId } });
     return { role: renderRole(ctx, role) };
   });
 
   app.patch<{ Params: { id: string } }>('/v3/roles/:id', { schema: { body: schemas.roleUpdate } }, async (request) => {
     const role = await ctx.assignments.findRole(request.params.id);
-    enforce(ctx, request, roleAction(role, 'update'), { role: { id: request.params.id, domain_id: role?.domainId ?? null } });
     if (!role) throw new NotFound(`Could not find role: ${request.params.id}.`);
+    enforce(ctx, request, roleAction(role, 'update'), { role: { id: request.params.id, domain_id: role.domainId } });
     const body = (request.body as { role: Record<string, unknown> }).role;
     const options = validateRoleOptions(body.options, role.options);
     // An immutable role may only be changed to drop its immutability.
@@ -117,8 +117,8 @@ export function assignmentRoutes(app: FastifyInstance, ctx: IdentityContext): vo
 
   app.delete<{ Params: { id: string } }>('/v3/roles/:id', async (request, reply) => {
     const role = await ctx.assignments.findRole(request.params.id);
-    enforce(ctx, request, roleAction(role, 'delete'), { role: { id: request.params.id, domain_id: role?.domainId ?? null } });
     if (!role) throw new NotFound(`Could not find role: ${request.params.id}.`);
+    enforce(ctx, request, roleAction(role, 'delete'), { role: { id: request.params.id, domain_id: role.domainId } });
     if (role.options.immutable === true) throw new Forbidden(`Role ${role.id} is immutable and cannot be deleted.`);
     await ctx.db.transaction().execute((tx) => ctx.assignments.deleteRole(role.id, tx));
     await ctx.revocations.revoke({ role_id: role.id });
@@ -208,23 +208,30 @@ export function assignmentRoutes(app: FastifyInstance, ctx: IdentityContext): vo
 
   // --- grants ---
 
-  /** Loads everything a grant route names, checks the policy with Keystone's target, 404s on unknowns. */
-  async function resolveGrant(request: FastifyRequest, path: GrantPath, action: string): Promise<Assignment | undefined> {
+  /**
+   * Loads everything a grant route names and checks the policy with Keystone's target. As in Keystone,
+   * unknown entities are 404 before the policy check, except when revoking (`allowMissing`), where the
+   * target holds what exists and the 404 comes after.
+   */
+  async function resolveGrant(request: FastifyRequest, path: GrantPath, action: string, allowMissing = false): Promise<Assignment | undefined> {
     const actor = path.actor === 'user' ? await ctx.users.find(path.actorId) : await ctx.users.findGroup(path.actorId);
     const target = path.target === 'system' ? undefined : await ctx.resources.find(path.targetId);
     const role = path.roleId !== undefined ? await ctx.assignments.findRole(path.roleId) : undefined;
-    const policyTarget: Record<string, unknown> = {
-      [path.actor]: { id: path.actorId, domain_id: actor?.domainId ?? null },
-      role: { id: path.roleId ?? null, name: role?.name ?? null, domain_id: role?.domainId ?? null },
+    const missing = (): void => {
+      if (!actor) throw new NotFound(`Could not find ${path.actor}: ${path.actorId}.`);
+      if (path.target === 'project' && (!target || target.isDomain)) throw new NotFound(`Could not find project: ${path.targetId}.`);
+      if (path.target === 'domain' && !target?.isDomain) throw new NotFound(`Could not find domain: ${path.targetId}.`);
+      if (path.roleId !== undefined && !role) throw new NotFound(`Could not find role: ${path.roleId}.`);
     };
-    if (path.target === 'project') policyTarget.project = { id: path.targetId, domain_id: target?.domainId ?? null };
+    if (!allowMissing) missing();
+    const policyTarget: Record<string, unknown> = {};
+    if (actor) policyTarget[path.actor] = { id: actor.id, domain_id: actor.domainId };
+    if (role) policyTarget.role = { id: role.id, name: role.name, domain_id: role.domainId };
+    if (path.target === 'project' && target) policyTarget.project = { id: target.id, domain_id: target.domainId };
     if (path.target === 'domain') policyTarget.domain = { id: path.targetId };
     enforce(ctx, request, action, policyTarget);
-    if (!actor) throw new NotFound(`Could not find ${path.actor}: ${path.actorId}.`);
-    if (path.target === 'project' && (!target || target.isDomain)) throw new NotFound(`Could not find project: ${path.targetId}.`);
-    if (path.target === 'domain' && !target?.isDomain) throw new NotFound(`Could not find domain: ${path.targetId}.`);
-    if (path.roleId === undefined) return undefined;
-    if (!role) throw new NotFound(`Could not find role: ${path.roleId}.`);
+    missing();
+    if (path.roleId === undefined || !role) return undefined;
     if (role.domainId !== null) {
       const targetDomain = path.target === 'project' ? target!.domainId : path.target === 'domain' ? target!.id : null;
       if (targetDomain !== role.domainId) {
@@ -266,7 +273,7 @@ export function assignmentRoutes(app: FastifyInstance, ctx: IdentityContext): vo
     app.get(one, { exposeHeadRoute: false }, check);
     app.delete(one, async (request: FastifyRequest, reply: FastifyReply) => {
       const path = make(request.params as Record<string, string>);
-      const a = (await resolveGrant(request, path, systemAction(path, 'revoke')))!;
+      const a = (await resolveGrant(request, path, systemAction(path, 'revoke'), true))!;
       if (!(await ctx.assignments.revoke(a))) throw new NotFound(`Could not find role assignment with role: ${a.roleId}, ${a.actor}: ${a.actorId}, ${a.target}: ${a.targetId}.`);
       await revokeTokensFor(a);
       return reply.code(204).send();
@@ -299,9 +306,10 @@ export function assignmentRoutes(app: FastifyInstance, ctx: IdentityContext): vo
     const q = query(request);
     const subtree = q.include_subtree !== undefined && q.include_subtree !== 'false' && q.include_subtree !== '0';
     if (subtree && q['scope.project.id'] === undefined) throw new BadRequest('scope.project.id needs to be specified if include_subtree is also specified.');
-    let domainId: string | null = q['scope.domain.id'] ?? null;
-    if (q['scope.project.id'] !== undefined) domainId = (await ctx.resources.find(q['scope.project.id']))?.domainId ?? null;
-    enforce(ctx, request, subtree ? 'identity:list_role_assignments_for_tree' : 'identity:list_role_assignments', { domain_id: domainId, project: { domain_id: domainId } });
+    let domainId: string | undefined = q['scope.domain.id'];
+    if (q['scope.project.id'] !== undefined) domainId = (await ctx.resources.find(q['scope.project.id']))?.domainId;
+    enforce(ctx, request, subtree ? 'identity:list_role_assignments_for_tree' : 'identity:list_role_assignments',
+      domainId !== undefined ? { domain_id: domainId, project: { domain_id: domainId } } : {});
     const assignments = await listRoleAssignments(ctx, q, subtree);
     return listBody(ctx, request, 'role_assignments', assignments);
   });

@@ -38,11 +38,8 @@ export function authRoutes(app: FastifyInstance, ctx: IdentityContext): void {
         allowExpired: q.allow_expired !== undefined && queryBool(q.allow_expired),
       });
     } catch (err) {
-      if (err instanceof Unauthorized) {
-        // The caller may still be refused by policy first: only a token subject or service/admin may ask.
-        enforce(ctx, request, action, { token: { user_id: '' } });
-        throw new NotFound('Could not find token: the token is invalid, expired or revoked.');
-      }
+      // As Keystone: an invalid subject is "not found" before any policy check.
+      if (err instanceof Unauthorized) throw new NotFound('Could not find token: the token is invalid, expired or revoked.');
       throw err;
     }
     enforce(ctx, request, action, { token: { user_id: validated.payload.userId } });
@@ -65,10 +62,7 @@ export function authRoutes(app: FastifyInstance, ctx: IdentityContext): void {
     try {
       payload = (await ctx.tokens.validate(token, { includeCatalog: false })).payload;
     } catch (err) {
-      if (err instanceof Unauthorized) {
-        enforce(ctx, request, 'identity:revoke_token', { token: { user_id: '' } });
-        throw new NotFound('Could not find token: the token is invalid, expired or revoked.');
-      }
+      if (err instanceof Unauthorized) throw new NotFound('Could not find token: the token is invalid, expired or revoked.');
       throw err;
     }
     enforce(ctx, request, 'identity:revoke_token', { token: { user_id: payload.userId } });

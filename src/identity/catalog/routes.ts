@@ -151,6 +151,17 @@ export function catalogRoutes(app: FastifyInstance, ctx: IdentityContext): void 
 
   // --- endpoints ---
 
+  /**
+   * The legacy `region` attribute names a region that Keystone creates when it does not exist yet;
+   * `region_id` must name an existing one.
+   */
+  async function ensureLegacyRegion(body: Record<string, unknown>): Promise<void> {
+    if (body.region_id !== undefined || typeof body.region !== 'string') return;
+    if (!(await ctx.catalog.findRegion(body.region))) {
+      await ctx.catalog.insertRegion({ id: body.region, description: '', parentRegionId: null, extra: {} });
+    }
+  }
+
   async function checkEndpointRefs(serviceId: string, regionId: string | null): Promise<void> {
     if (!(await ctx.catalog.findService(serviceId))) throw new BadRequest(`Could not find service: ${serviceId}.`);
     if (regionId !== null && !(await ctx.catalog.findRegion(regionId))) throw new BadRequest(`Could not find region: ${regionId}.`);
@@ -171,6 +182,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: IdentityContext): void 
     enforce(ctx, request, 'identity:create_endpoint');
     const body = (request.body as { endpoint: Record<string, unknown> }).endpoint;
     const regionId = typeof body.region_id === 'string' ? body.region_id : typeof body.region === 'string' ? body.region : null;
+    await ensureLegacyRegion(body);
     await checkEndpointRefs(String(body.service_id), regionId);
     const endpoint: Endpoint = {
       id: newHexId(),
@@ -195,6 +207,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: IdentityContext): void 
     const body = (request.body as { endpoint: Record<string, unknown> }).endpoint;
     const regionId = body.region_id !== undefined ? (typeof body.region_id === 'string' ? body.region_id : null)
       : body.region !== undefined ? (typeof body.region === 'string' ? body.region : null) : e.regionId;
+    await ensureLegacyRegion(body);
     const next: Endpoint = {
       ...e,
       serviceId: typeof body.service_id === 'string' ? body.service_id : e.serviceId,

@@ -43,7 +43,7 @@ export function resourceRoutes(app: FastifyInstance, ctx: IdentityContext): void
 
   app.get('/v3/domains', async (request) => {
     const q = query(request);
-    enforce(ctx, request, 'identity:list_domains', { domain: { id: q.id ?? null } });
+    enforce(ctx, request, 'identity:list_domains', q.id !== undefined ? { domain: { id: q.id } } : {});
     const domains = (await ctx.resources.list({
       isDomain: true,
       ...(q.name !== undefined ? { name: q.name } : {}),
@@ -61,8 +61,8 @@ export function resourceRoutes(app: FastifyInstance, ctx: IdentityContext): void
 
   app.get<{ Params: IdParams }>('/v3/domains/:id', async (request) => {
     const domain = await ctx.resources.find(request.params.id);
-    enforce(ctx, request, 'identity:get_domain', { domain: { id: request.params.id } });
     if (!domain?.isDomain) throw new NotFound(`Could not find domain: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:get_domain', { domain: { id: domain.id } });
     return { domain: renderDomain(ctx, domain) };
   });
 
@@ -83,7 +83,7 @@ export function resourceRoutes(app: FastifyInstance, ctx: IdentityContext): void
 
   app.get('/v3/projects', async (request) => {
     const q = query(request);
-    enforce(ctx, request, 'identity:list_projects', { domain_id: q.domain_id ?? null });
+    enforce(ctx, request, 'identity:list_projects', q.domain_id !== undefined ? { domain_id: q.domain_id } : {});
     const isDomain = q.is_domain !== undefined ? queryBool(q.is_domain) : false;
     const projects = (await ctx.resources.list({
       isDomain,
@@ -105,8 +105,8 @@ export function resourceRoutes(app: FastifyInstance, ctx: IdentityContext): void
 
   app.get<{ Params: IdParams }>('/v3/projects/:id', async (request) => {
     const project = await ctx.resources.find(request.params.id);
-    enforce(ctx, request, 'identity:get_project', { project: { id: request.params.id, domain_id: project?.domainId ?? null } });
     if (!project) throw new NotFound(`Could not find project: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:get_project', { project: { id: request.params.id, domain_id: project.domainId } });
     const q = query(request);
     const out = renderProject(ctx, project);
     if (q.parents_as_list !== undefined || q.parents_as_ids !== undefined) {
@@ -135,16 +135,16 @@ export function resourceRoutes(app: FastifyInstance, ctx: IdentityContext): void
 
   app.patch<{ Params: IdParams }>('/v3/projects/:id', { schema: { body: schemas.projectUpdate } }, async (request) => {
     const project = await ctx.resources.find(request.params.id);
-    enforce(ctx, request, 'identity:update_project', { project: { id: request.params.id, domain_id: project?.domainId ?? null } });
     if (!project) throw new NotFound(`Could not find project: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:update_project', { project: { id: request.params.id, domain_id: project.domainId } });
     const body = (request.body as { project?: Record<string, unknown> }).project ?? {};
     return { project: renderProject(ctx, await service.update(project, body)) };
   });
 
   app.delete<{ Params: IdParams }>('/v3/projects/:id', async (request, reply) => {
     const project = await ctx.resources.find(request.params.id);
-    enforce(ctx, request, 'identity:delete_project', { project: { id: request.params.id, domain_id: project?.domainId ?? null } });
     if (!project) throw new NotFound(`Could not find project: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:delete_project', { project: { id: request.params.id, domain_id: project.domainId } });
     if (project.isDomain) await service.deleteDomain(project);
     else await service.deleteProject(project);
     return reply.code(204).send();
@@ -154,8 +154,8 @@ export function resourceRoutes(app: FastifyInstance, ctx: IdentityContext): void
 
   async function taggedProject(request: FastifyRequest<{ Params: IdParams }>, action: string): Promise<Project> {
     const project = await ctx.resources.find(request.params.id);
-    enforce(ctx, request, action, { project: { id: request.params.id, domain_id: project?.domainId ?? null } });
     if (!project) throw new NotFound(`Could not find project: ${request.params.id}.`);
+    enforce(ctx, request, action, { project: { id: request.params.id, domain_id: project.domainId } });
     return project;
   }
 

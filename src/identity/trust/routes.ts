@@ -8,7 +8,7 @@ import { authOf } from '../../platform/auth/middleware.js';
 import { policyCredentials } from '../../platform/auth/context.js';
 import * as schemas from '../schemas.js';
 import { enforce, link, listBody, query, type IdentityContext } from '../context.js';
-import { keystoneTime, type Role, type Trust } from '../model.js';
+import { keystoneTime, parseTimestamp, type Role, type Trust } from '../model.js';
 import { renderRole } from '../assignment/routes.js';
 
 function renderTrust(ctx: IdentityContext, t: Trust, roles: Role[] | undefined): Record<string, unknown> {
@@ -29,23 +29,19 @@ function renderTrust(ctx: IdentityContext, t: Trust, roles: Role[] | undefined):
   };
 }
 
-/** Keystone accepts ISO-8601 timestamps; anything Date cannot read is a 400. */
+/** Keystone accepts ISO-8601 timestamps; anything else is a 400. */
 function parseExpiry(raw: unknown): string | null {
   if (raw === undefined || raw === null) return null;
-  if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(raw)) {
-    throw new BadRequest(`Invalid input for field 'expires_at': ${JSON.stringify(raw)} is not a valid timestamp`);
-  }
-  const withZone = /(Z|[+-]\d{2}:?\d{2})$/.test(raw) ? raw : `${raw}Z`;
-  const t = Date.parse(withZone);
-  if (Number.isNaN(t)) throw new BadRequest(`Invalid input for field 'expires_at': ${JSON.stringify(raw)} is not a valid timestamp`);
-  return new Date(t).toISOString();
+  const t = parseTimestamp(raw);
+  if (t === undefined) throw new BadRequest(`Invalid input for field 'expires_at': ${JSON.stringify(raw)} is not a valid timestamp`);
+  return t;
 }
 
 export function trustRoutes(app: FastifyInstance, ctx: IdentityContext): void {
   async function loadTrust(request: FastifyRequest<{ Params: { id: string } }>, action: string): Promise<Trust> {
     const trust = await ctx.trusts.find(request.params.id);
-    enforce(ctx, request, action, { trust: { trustor_user_id: trust?.trustorUserId ?? null, trustee_user_id: trust?.trusteeUserId ?? null } });
     if (!trust || (trust.expiresAt && Date.parse(trust.expiresAt) <= Date.now())) throw new NotFound(`Could not find trust: ${request.params.id}.`);
+    enforce(ctx, request, action, { trust: { trustor_user_id: trust.trustorUserId, trustee_user_id: trust.trusteeUserId } });
     return trust;
   }
 

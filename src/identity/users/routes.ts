@@ -81,7 +81,7 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.get('/v3/users', async (request) => {
     const q = query(request);
-    enforce(ctx, request, 'identity:list_users', { domain_id: q.domain_id ?? null });
+    enforce(ctx, request, 'identity:list_users', q.domain_id !== undefined ? { domain_id: q.domain_id } : {});
     const expiry = passwordExpiryFilter(q.password_expires_at);
     const users = (await ctx.users.list({
       ...(q.name !== undefined ? { name: q.name } : {}),
@@ -121,15 +121,15 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.get<{ Params: { id: string } }>('/v3/users/:id', async (request) => {
     const user = await ctx.users.find(request.params.id);
-    enforce(ctx, request, 'identity:get_user', { user: { id: request.params.id, domain_id: user?.domainId ?? null } });
     if (!user) throw new NotFound(`Could not find user: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:get_user', { user: { id: request.params.id, domain_id: user.domainId } });
     return { user: renderUser(ctx, user) };
   });
 
   app.patch<{ Params: { id: string } }>('/v3/users/:id', { schema: { body: schemas.userUpdate } }, async (request) => {
     const current = await ctx.users.find(request.params.id);
-    enforce(ctx, request, 'identity:update_user', { user: { id: request.params.id, domain_id: current?.domainId ?? null } });
     if (!current) throw new NotFound(`Could not find user: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:update_user', { user: { id: request.params.id, domain_id: current.domainId } });
     const body = (request.body as { user: Record<string, unknown> }).user;
     if (body.domain_id !== undefined && body.domain_id !== current.domainId) throw new BadRequest('Cannot change Domain ID');
     if (body.id !== undefined && body.id !== current.id) throw new BadRequest('Cannot change user ID');
@@ -151,8 +151,8 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.delete<{ Params: { id: string } }>('/v3/users/:id', async (request, reply) => {
     const user = await ctx.users.find(request.params.id);
-    enforce(ctx, request, 'identity:delete_user', { user: { id: request.params.id, domain_id: user?.domainId ?? null } });
     if (!user) throw new NotFound(`Could not find user: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:delete_user', { user: { id: request.params.id, domain_id: user.domainId } });
     const trustIds = await ctx.trusts.idsInvolving(user.id);
     await ctx.db.transaction().execute(async (tx) => {
       await ctx.assignments.deleteForActor(user.id, tx);
@@ -182,8 +182,8 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.get<{ Params: { id: string } }>('/v3/users/:id/groups', async (request) => {
     const user = await ctx.users.find(request.params.id);
-    enforce(ctx, request, 'identity:list_groups_for_user', { user: { id: request.params.id, domain_id: user?.domainId ?? null } });
     if (!user) throw new NotFound(`Could not find user: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:list_groups_for_user', { user: { id: request.params.id, domain_id: user.domainId } });
     const q = query(request);
     const groups = (await ctx.users.listGroups({ ids: await ctx.users.groupIdsOf(user.id) }))
       .filter((g) => (q.name === undefined || g.name === q.name) && inexactMatch(q, 'name', g.name));
@@ -192,8 +192,8 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.get<{ Params: { id: string } }>('/v3/users/:id/projects', async (request) => {
     const user = await ctx.users.find(request.params.id);
-    enforce(ctx, request, 'identity:list_user_projects', { user: { id: request.params.id, domain_id: user?.domainId ?? null } });
     if (!user) throw new NotFound(`Could not find user: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:list_user_projects', { user: { id: request.params.id, domain_id: user.domainId } });
     const q = query(request);
     const projects = (await projectsWithRoles(ctx, user.id, { includeDisabled: true }))
       .filter((p) => (q.name === undefined || p.name === q.name) && (q.enabled === undefined || p.enabled === queryBool(q.enabled)));
@@ -204,7 +204,7 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.get('/v3/groups', async (request) => {
     const q = query(request);
-    enforce(ctx, request, 'identity:list_groups', { group: { domain_id: q.domain_id ?? null } });
+    enforce(ctx, request, 'identity:list_groups', q.domain_id !== undefined ? { group: { domain_id: q.domain_id } } : {});
     const groups = (await ctx.users.listGroups({
       ...(q.name !== undefined ? { name: q.name } : {}),
       ...(q.domain_id !== undefined ? { domainId: q.domain_id } : {}),
@@ -231,15 +231,15 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.get<{ Params: { id: string } }>('/v3/groups/:id', async (request) => {
     const group = await ctx.users.findGroup(request.params.id);
-    enforce(ctx, request, 'identity:get_group', { group: { id: request.params.id, domain_id: group?.domainId ?? null } });
     if (!group) throw new NotFound(`Could not find group: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:get_group', { group: { id: request.params.id, domain_id: group.domainId } });
     return { group: renderGroup(ctx, group) };
   });
 
   app.patch<{ Params: { id: string } }>('/v3/groups/:id', { schema: { body: schemas.groupUpdate } }, async (request) => {
     const group = await ctx.users.findGroup(request.params.id);
-    enforce(ctx, request, 'identity:update_group', { group: { id: request.params.id, domain_id: group?.domainId ?? null } });
     if (!group) throw new NotFound(`Could not find group: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:update_group', { group: { id: request.params.id, domain_id: group.domainId } });
     const body = (request.body as { group: Record<string, unknown> }).group;
     if (body.domain_id !== undefined && body.domain_id !== group.domainId) throw new BadRequest('Cannot change Domain ID');
     const next: Group = {
@@ -254,8 +254,8 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.delete<{ Params: { id: string } }>('/v3/groups/:id', async (request, reply) => {
     const group = await ctx.users.findGroup(request.params.id);
-    enforce(ctx, request, 'identity:delete_group', { group: { id: request.params.id, domain_id: group?.domainId ?? null } });
     if (!group) throw new NotFound(`Could not find group: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:delete_group', { group: { id: request.params.id, domain_id: group.domainId } });
     await ctx.db.transaction().execute(async (tx) => {
       await ctx.assignments.deleteForActor(group.id, tx);
       await ctx.users.deleteGroup(group.id, tx);
@@ -265,8 +265,8 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.get<{ Params: { id: string } }>('/v3/groups/:id/users', async (request) => {
     const group = await ctx.users.findGroup(request.params.id);
-    enforce(ctx, request, 'identity:list_users_in_group', { group: { id: request.params.id, domain_id: group?.domainId ?? null } });
     if (!group) throw new NotFound(`Could not find group: ${request.params.id}.`);
+    enforce(ctx, request, 'identity:list_users_in_group', { group: { id: request.params.id, domain_id: group.domainId } });
     const q = query(request);
     const expiry = passwordExpiryFilter(q.password_expires_at);
     const users = (await ctx.users.list({ ids: await ctx.users.memberIdsOf(group.id) })).filter((u) => !expiry || expiry(u));
@@ -277,12 +277,12 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
   async function membership(request: { params: MemberParams }, action: string, req: Parameters<typeof enforce>[1]): Promise<{ group: Group; user: User }> {
     const group = await ctx.users.findGroup(request.params.id);
     const user = await ctx.users.find(request.params.userId);
-    enforce(ctx, req, action, {
-      group: { id: request.params.id, domain_id: group?.domainId ?? null },
-      user: { id: request.params.userId, domain_id: user?.domainId ?? null },
-    });
     if (!group) throw new NotFound(`Could not find group: ${request.params.id}.`);
     if (!user) throw new NotFound(`Could not find user: ${request.params.userId}.`);
+    enforce(ctx, req, action, {
+      group: { id: group.id, domain_id: group.domainId },
+      user: { id: user.id, domain_id: user.domainId },
+    });
     return { group, user };
   }
 

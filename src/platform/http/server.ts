@@ -39,7 +39,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     genReqId: () => `req-${randomUUID()}`,
     requestIdHeader: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    routerOptions: { maxParamLength: 2048 },
+    // OpenStack servers accept a trailing slash anywhere (Tempest's clients send `/trusts/`).
+    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false } },
     schemaErrorFormatter: (errors, dataVar) => {
