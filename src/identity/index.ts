@@ -39,6 +39,8 @@ import { catalogRoutes } from './catalog/routes.js';
 import { trustRoutes } from './trust/routes.js';
 import { appCredRoutes } from './appcred/routes.js';
 import { federationRoutes } from './federation/routes.js';
+import { FederationStore } from './federation/store.js';
+import { enabledServiceProviders } from './federation/service-providers.js';
 import { OAuthStore } from './oauth1/store.js';
 import { oauth1Routes } from './oauth1/routes.js';
 import { credentialRoutes } from './credential/routes.js';
@@ -85,6 +87,7 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
   const trusts = new TrustStore(db);
   const appCreds = new AppCredStore(db);
   const oauthTokens = new OAuthStore(db);
+  const federation = new FederationStore(db);
   const revocations = new RevocationStore(db, config.identity.tokenLifetime * 1000 + ALLOW_EXPIRED_WINDOW_MS);
   await revocations.load();
   const tokens = new TokenService({
@@ -92,6 +95,7 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
     lifetime: config.identity.tokenLifetime,
     endpointFilter: endpointFilterFor(new EndpointFilterStore(db), catalog),
     findAccessToken: (id) => oauthTokens.findAccessTokenRef(id),
+    serviceProviders: () => enabledServiceProviders(federation),
   });
 
   const context: IdentityContext = {

@@ -7,7 +7,6 @@ import type { FastifyInstance } from 'fastify';
 import { BadRequest } from '../../platform/errors.js';
 import * as schemas from '../schemas.js';
 import { enforce, listBody, query, type IdentityContext } from '../context.js';
-import { GenerationCache } from '../cache.js';
 import { queryBool } from '../model.js';
 import { bodyBool } from '../resource/service.js';
 import type { FederationStore, ServiceProvider } from './store.js';
@@ -25,9 +24,9 @@ function relayStatePrefixOf(raw: unknown, fallback: string): string {
   return raw;
 }
 
-function isTokenResponse(payload: unknown): payload is { token: Record<string, unknown> } {
-  const token = (payload as { token?: unknown } | null)?.token;
-  return typeof token === 'object' && token !== null && !Array.isArray(token);
+/** The enabled service providers as token bodies list them (wired into the token service). */
+export async function enabledServiceProviders(store: FederationStore): Promise<TokenEntry[]> {
+  return (await store.listSps({ enabled: true })).map((sp) => ({ id: sp.id, auth_url: sp.authUrl, sp_url: sp.spUrl }));
 }
 
 export function serviceProviderRoutes(app: FastifyInstance, ctx: IdentityContext, store: FederationStore): void {
@@ -82,14 +81,4 @@ export function serviceProviderRoutes(app: FastifyInstance, ctx: IdentityContext
     return reply.code(204).send();
   });
 
-  // Token responses (issue and validate) list the enabled service providers. Cached until the next
-  // identity write, like the rest of what token validation reads.
-  const cache = new GenerationCache<TokenEntry[]>(ctx.generation, 1);
-  const enabled = () => cache.get('enabled', async () =>
-    (await store.listSps({ enabled: true })).map((sp) => ({ id: sp.id, auth_url: sp.authUrl, sp_url: sp.spUrl })));
-  app.addHook('preSerialization', async (request, reply, payload) => {
-    if (request.routeOptions.url !== '/v3/auth/tokens' || reply.statusCode >= 300 || !isTokenResponse(payload)) return payload;
-    const sps = await enabled();
-    return sps.length > 0 ? { ...payload, token: { ...payload.token, service_providers: sps } } : payload;
-  });
 }

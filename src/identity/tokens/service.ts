@@ -47,7 +47,11 @@ export interface TokenServiceDeps {
   endpointFilter?: (projectId: string) => Promise<string[] | null>;
   /** Looks up an OAuth1 access token. */
   findAccessToken?: (id: string) => Promise<OAuthAccessTokenRef | undefined>;
+  /** Enabled federation service providers, which Keystone lists in every token. */
+  serviceProviders?: () => Promise<ServiceProviderRef[]>;
 }
+
+export interface ServiceProviderRef { id: string; auth_url: string; sp_url: string; }
 
 export interface IssueInput {
   userId: string;
@@ -271,6 +275,8 @@ export class TokenService {
     const catalog = p.scope.kind === 'unscoped'
       ? undefined
       : await buildCatalog(this.#d.catalog, { projectId: project?.id, userId: user.id, endpointFilter: this.#d.endpointFilter });
+    const sps = (await this.#d.serviceProviders?.()) ?? [];
+    if (sps.length > 0) body.service_providers = sps;
     const revocable = { userId: user.id, userIds, projectId: project?.id, domainIds, roleIds, trustId, consumerId, accessTokenId: p.accessTokenId };
     return { ok: true, value: { body, catalog, revocable, notAfter } };
   }

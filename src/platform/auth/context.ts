@@ -48,6 +48,7 @@ export interface KeystoneTokenBody {
   'OS-TRUST:trust'?: { id: string; impersonation: boolean; trustor_user: { id: string }; trustee_user: { id: string } };
   application_credential?: { id: string; name: string; restricted: boolean; access_rules?: AccessRule[] };
   'OS-OAUTH1'?: { access_token_id: string; consumer_id: string };
+  service_providers?: Array<{ id: string; auth_url: string; sp_url: string }>;
 }
 
 /** Builds the context from a validated token body. */
