@@ -12,7 +12,7 @@ for (const engine of ENGINES) {
     let member: { userId: string; projectId: string; token: string };
 
     before(async () => {
-      id = await createTestIdentityOn(engine, 'credential');
+      id = await createTestIdentityOn(engine);
       member = await id.makeUser({ name: 'cred-member' });
     });
     after(async () => { await id.close(); });
@@ -177,7 +177,7 @@ for (const engine of ENGINES) {
     let member: { userId: string; projectId: string; token: string };
 
     before(async () => {
-      id = await createTestIdentityOn(engine, 'credential');
+      id = await createTestIdentityOn(engine);
       member = await id.makeUser({ name: 'ec2-member' });
     });
     after(async () => { await id.close(); });

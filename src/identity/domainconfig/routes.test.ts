@@ -14,7 +14,7 @@ for (const engine of ENGINES) {
     let member: { token: string };
 
     before(async () => {
-      id = await createTestIdentityOn(engine, 'domainconfig');
+      id = await createTestIdentityOn(engine);
       member = await id.makeUser({ name: 'dc-member' });
     });
     after(async () => { await id.close(); });

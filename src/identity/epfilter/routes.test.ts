@@ -16,7 +16,7 @@ for (const engine of ENGINES) {
     let imagePublic: string;
 
     before(async () => {
-      id = await createTestIdentityOn(engine, 'epfilter');
+      id = await createTestIdentityOn(engine);
       member = await id.makeUser({ name: 'epf-member' });
       const service = async (type: string): Promise<string> => (await id.call('POST', '/v3/services', { service: { type, name: type } })).json().service.id;
       const endpoint = async (serviceId: string, iface: string): Promise<string> =>

@@ -11,7 +11,7 @@ for (const engine of ENGINES) {
     let domainId: string;
 
     before(async () => {
-      id = await createTestIdentityOn(engine, 'limit');
+      id = await createTestIdentityOn(engine);
       member = await id.makeUser({ name: 'limit-member' });
       serviceId = (await id.call('POST', '/v3/services', { service: { type: 'compute', name: 'nova' } })).json().service.id;
       domainId = (await id.call('POST', '/v3/domains', { domain: { name: 'limit-domain' } })).json().domain.id;

@@ -9,7 +9,7 @@ for (const engine of ENGINES) {
     let member: { token: string };
 
     before(async () => {
-      id = await createTestIdentityOn(engine, 'policy');
+      id = await createTestIdentityOn(engine);
       member = await id.makeUser({ name: 'policy-member' });
     });
     after(async () => { await id.close(); });
@@ -62,7 +62,7 @@ for (const engine of ENGINES) {
     let otherEp: string;
 
     before(async () => {
-      id = await createTestIdentityOn(engine, 'policy');
+      id = await createTestIdentityOn(engine);
       member = await id.makeUser({ name: 'ep-policy-member' });
       serviceId = (await id.call('POST', '/v3/services', { service: { type: 'compute', name: 'nova' } })).json().service.id;
       await id.call('POST', '/v3/regions', { region: { id: 'Parent' } });
