@@ -137,6 +137,8 @@ export class ResourceService {
       await tx.deleteFrom('project_endpoint').where('project_id', '=', projectId).execute();
       await tx.deleteFrom('project_endpoint_group').where('project_id', '=', projectId).execute();
       await tx.deleteFrom('application_credential').where('project_id', '=', projectId).execute();
+      await tx.deleteFrom('credential').where('project_id', '=', projectId).execute();
+      await tx.deleteFrom('limit_').where('project_id', '=', projectId).execute();
       await this.ctx.resources.delete(projectId, tx);
     });
   }
@@ -161,6 +163,7 @@ export class ResourceService {
       for (const r of roles) await this.ctx.assignments.deleteRole(r.id, tx);
       await this.ctx.assignments.deleteForTarget(domain.id, tx);
       await tx.deleteFrom('domain_config').where('domain_id', '=', domain.id).execute();
+      await tx.deleteFrom('limit_').where('domain_id', '=', domain.id).execute();
       await this.ctx.resources.delete(domain.id, tx);
     });
     await this.ctx.revocations.revoke({ domain_id: domain.id });

@@ -18,6 +18,21 @@ export interface HttpAppOptions {
   bodyLimit?: number;
 }
 
+/** Deepest JSON nesting a body may have; deeper is a 400 (no API needs more, and deep trees cost stack). */
+export const MAX_JSON_DEPTH = 64;
+
+/** True if a parsed JSON value nests deeper than `max` (iterative: the check itself must not recurse). */
+export function tooDeep(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Header every response carries, as every OpenStack service does. */
 export const REQUEST_ID_HEADER = 'x-openstack-request-id';
 
@@ -68,6 +83,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     if (text.trim() === '') return done(null, undefined);
     parseJson(req, text, (err: Error | null, value: unknown) => {
       if (err) return done(new BadRequest('Malformed request body: not valid JSON', { cause: err }), undefined);
+      if (tooDeep(value)) return done(new BadRequest(`Malformed request body: nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       done(null, value);
     });
   });
