@@ -15,7 +15,7 @@ import { DisposableStore } from '../src/platform/lifecycle.js';
 import { startCpuAccounting } from './lib/cpu.js';
 import { mib, processTree, resetPeaks, rssNow, rssPeakSum, rssSplit, RssSampler } from './lib/memory.js';
 import { runLoad, wrkVersion } from './lib/wrk.js';
-import { renderProfile, summariseProfile, type ProfileSummary } from './lib/cpuprofile.js';
+import { monotonicUs, renderProfile, summariseProfile } from './lib/cpuprofile.js';
 import { CASES, CASE_IDS, checkCase, type CaseId } from './identity/cases.js';
 import { makeFixtures } from './identity/fixtures.js';
 import { startFlotilla } from './identity/flotilla.js';
@@ -35,7 +35,9 @@ const USAGE = `npm run bench -- [options]
   --cases LIST             ${CASE_IDS.join(',')} (all)
   --baseline keystone      also install and run Debian's Keystone, and print Flotilla/Keystone ratios
   --keystone-processes N   uwsgi processes for Keystone (2)
-  --keystone-threads N     uwsgi threads per process (32, Debian's keystone-uwsgi.ini)
+  --keystone-threads N     uwsgi threads per process (connections / processes: each keep-alive
+                           connection holds a thread, so fewer would leave connections unserved;
+                           more only adds GIL contention)
   --scrypt-log-n N         Flotilla's FLOTILLA_SCRYPT_LOG_N (the server's default, 15)
   --timeout S              a request slower than this counts as an error (60)
   --profile                run Flotilla under node --cpu-prof and print where its time went
@@ -84,7 +86,7 @@ function parseOptions(argv: string[]): Options {
   });
   if (values.help) { console.log(USAGE); process.exit(0); }
   if (values.baseline !== undefined && values.baseline !== 'keystone') throw new Error(`--baseline: only keystone is known, got ${values.baseline}`);
-  return {
+  const opts: Options = {
     durationS: positive('duration', values.duration, 10),
     kdfDurationS: positive('kdf-duration', values['kdf-duration'], 30),
     warmupS: positive('warmup', values.warmup, 3),
@@ -93,12 +95,14 @@ function parseOptions(argv: string[]): Options {
     cases: list('cases', values.cases, CASE_IDS),
     baseline: values.baseline,
     keystoneProcesses: Math.round(positive('keystone-processes', values['keystone-processes'], 2)),
-    keystoneThreads: Math.round(positive('keystone-threads', values['keystone-threads'], 32)),
+    keystoneThreads: 0, // filled in below from connections and processes unless given
     scryptLogN: Math.round(positive('scrypt-log-n', values['scrypt-log-n'] ?? process.env.FLOTILLA_SCRYPT_LOG_N, 15)),
     timeoutS: positive('timeout', values.timeout, 60),
     profile: values.profile === true,
     write: !values['no-write'],
   };
+  opts.keystoneThreads = Math.round(positive('keystone-threads', values['keystone-threads'], Math.ceil(opts.connections / opts.keystoneProcesses)));
+  return opts;
 }
 
 const say = (line: string): void => { process.stdout.write(`bench: ${line}\n`); };
@@ -154,7 +158,9 @@ async function measureTarget(target: BenchTarget, opts: Options, workDir: string
     const peakResetWorked = resetPeaks(pids());
     const sampler = new RssSampler(() => target.serverPids());
     const cpu = startCpuAccounting(() => target.serverPids(), () => [...Object.values(target.helperPids()).flat(), ...databasePids()]);
+    const window = { startUs: monotonicUs(), endUs: 0 };
     const result = await runLoad({ ...load, durationS });
+    window.endUs = monotonicUs();
     const cpuUse = cpu();
     const sampledPeak = sampler.stop();
     const peakRssMiB = mib(peakResetWorked ? rssPeakSum(target.serverPids()) : sampledPeak);
@@ -164,19 +170,24 @@ async function measureTarget(target: BenchTarget, opts: Options, workDir: string
       helpersPeakRssMiB: helperRss(target, peakResetWorked ? rssPeakSum : rssNow),
       loadAverageAtStart, cpu: cpuUse,
       ...(c.kdfBound ? { kdf: target.kdf } : {}),
+      ...(opts.profile ? { window } : {}),
     });
     say(`${label}: ${c.title}: ${result.okPerSecond.toFixed(1)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, peak RSS ${peakRssMiB} MiB; CPU cores: server ${cpuUse.server}, helpers ${cpuUse.helpers}, wrk ${cpuUse.loadGenerator}, other ${cpuUse.other}`);
   }
   return { label, product: target.product, engine: target.engine, description: target.description, kdf: target.kdf, idleRssMiB, idleRssSplitMiB, helpersIdleRssMiB, cases };
 }
 
-/** The profile the server wrote on exit (node names it CPU.<date>.<pid>…cpuprofile). */
-function profileOf(dir: string): ProfileSummary | undefined {
+/** Attaches to each case where the server's time went in its measured window (from the profile
+ * node wrote on exit, named CPU.<date>.<pid>…cpuprofile). */
+function addProfiles(result: TargetResult, dir: string): void {
   const file = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
-  if (!file) { say(`no CPU profile written in ${dir}`); return undefined; }
-  const summary = summariseProfile(path.join(dir, file));
-  console.log(renderProfile(summary));
-  return summary;
+  if (!file) { say(`no CPU profile written in ${dir}`); return; }
+  for (const c of result.cases) {
+    if (!c.window) continue;
+    c.profile = summariseProfile(path.join(dir, file), c.window);
+    console.log(`\n${result.label}: ${c.title}: ${renderProfile(c.profile)}`);
+  }
+  say(`CPU profile kept in ${path.join(dir, file)} (open it in Chrome DevTools or speedscope)`);
 }
 
 function machineFacts(): BenchReport['machine'] {
@@ -242,7 +253,7 @@ async function main(): Promise<void> {
       disposables.add(stop);
       let result: TargetResult;
       try { result = await measureTarget(target, opts, workDir, () => (engine === 'postgresql' ? postgresPids(pg) : [])); } finally { await stop(); }
-      if (profileDir) result.profile = profileOf(profileDir);
+      if (profileDir) addProfiles(result, profileDir);
       targets.push(result);
     }
     if (opts.baseline === 'keystone') {

@@ -1,12 +1,13 @@
 /**
  * Flotilla's identity service as a bench target: the real all-in-one (`node dist/src/main.js`) as a
  * child process on a free loopback port, with its own data dir, on SQLite or on a PostgreSQL database.
+ * Ready when clouds.yaml appears, as for every consumer of `npm start`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestCloud, REPO_ROOT } from '../../test/support/cloud.js';
+import { freePort, REPO_ROOT } from '../../test/support/cloud.js';
 import { createPasswordHasher } from '../../src/identity/passwords.js';
 import type { BenchTarget, Engine } from './target.js';
 
@@ -20,6 +21,8 @@ export interface FlotillaTargetOptions {
   cpuProfileDir?: string;
 }
 
+const READY_TIMEOUT_MS = 60_000;
+
 function gitRevision(): string {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : 'unknown';
@@ -30,37 +33,58 @@ export async function startFlotilla(opts: FlotillaTargetOptions): Promise<BenchT
   if (opts.engine === 'postgresql' && !opts.databaseUrl) throw new Error('PostgreSQL target needs a database URL');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-'));
   const adminPassword = 'bench-admin-password';
-  const cloud = await startTestCloud({
-    dataDir,
-    adminPassword,
-    ...(opts.engine === 'postgresql' ? { databaseUrl: opts.databaseUrl! } : {}),
-    // The server's defaults otherwise: info-level request logging to its log file, as `npm start` runs.
-    env: {
-      FLOTILLA_SCRYPT_LOG_N: String(opts.scryptLogN),
-      ...(opts.cpuProfileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${opts.cpuProfileDir}` } : {}),
-    },
-  });
-  const pid = cloud.process.pid!;
-  const origin = cloud.identityUrl.replace(/\/v3$/, '');
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FLOTILLA_DATA_DIR: dataDir,
+    FLOTILLA_IDENTITY_PORT: String(port),
+    FLOTILLA_ADMIN_PASSWORD: adminPassword,
+    FLOTILLA_SCRYPT_LOG_N: String(opts.scryptLogN),
+  };
+  // Otherwise the server's defaults: info-level request logging to its log file, as `npm start` runs it.
+  delete env.FLOTILLA_DATABASE_URL;
+  delete env.FLOTILLA_LOG_LEVEL;
+  delete env.FLOTILLA_LOG_STDOUT;
+  if (opts.engine === 'postgresql') env.FLOTILLA_DATABASE_URL = opts.databaseUrl;
+  // --cpu-prof is refused in NODE_OPTIONS, hence our own spawn rather than test/support/cloud.ts's.
+  const execArgs = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
+  const child = spawn(process.execPath, [...execArgs, path.join(REPO_ROOT, 'dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer): void => { output = (output + d.toString()).slice(-20_000); };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!fs.existsSync(path.join(dataDir, 'clouds.yaml'))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`Flotilla ${child.exitCode !== null ? `exited with ${child.exitCode}` : 'not ready in time'}:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const pid = child.pid!;
+  const origin = `http://127.0.0.1:${port}`;
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
   return {
     product: 'flotilla',
     engine: opts.engine,
     origin,
-    identityUrl: cloud.identityUrl,
+    identityUrl: `${origin}/v3`,
     adminPassword,
     // The same factory the server uses, so r and p are the server's own defaults, not a copy of them.
     kdf: createPasswordHasher(opts.scryptLogN).cost,
     description: {
       version: `${pkg.version} (${gitRevision()})`,
       server: `node ${process.version}, one process`,
-      database: opts.engine === 'sqlite' ? 'SQLite (better-sqlite3, file in the data dir)' : 'PostgreSQL 15 (unix socket, same host)',
+      database: opts.engine === 'sqlite' ? 'SQLite (better-sqlite3, file in the data dir)' : 'PostgreSQL (unix socket, same host)',
     },
     serverPids: () => [pid],
     helperPids: () => ({}),
-    async stop() {
-      await cloud.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The identity bench's figures as written to bench/results/*.json, and the targets they are held to.
  */
-import type { ProfileSummary } from '../lib/cpuprofile.js';
+import type { ProfileSummary, Window } from '../lib/cpuprofile.js';
 import type { CpuUse } from '../lib/cpu.js';
 import type { LoadResult } from '../lib/wrk.js';
 import type { CaseId } from './cases.js';
@@ -26,6 +26,9 @@ export interface CaseResult {
   cpu: CpuUse;
   /** The password hash cost, on the password case. */
   kdf?: string;
+  /** With --profile: the measured run's window, then where the server's CPU time went in it. */
+  window?: Window;
+  profile?: ProfileSummary;
 }
 
 export interface TargetResult {
@@ -41,8 +44,6 @@ export interface TargetResult {
   idleRssSplitMiB: { anon: number; file: number };
   helpersIdleRssMiB: Record<string, number>;
   cases: CaseResult[];
-  /** With --profile: where the server's CPU time went over all its cases. */
-  profile?: ProfileSummary;
 }
 
 export interface TargetCheck {

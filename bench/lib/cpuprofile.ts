@@ -27,8 +27,20 @@ export interface Share {
   percent: number;
 }
 
+/** A span of CLOCK_MONOTONIC time in microseconds, the clock V8 stamps samples with. */
+export interface Window {
+  startUs: number;
+  endUs: number;
+}
+
+/** The current CLOCK_MONOTONIC time in µs: comparable with another process's profile timestamps. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 export interface ProfileSummary {
   file: string;
+  /** Sampled time inside the window (or the whole profile). */
   wallMs: number;
   busyMs: number;
   areas: Share[];
@@ -56,13 +68,26 @@ function top(map: Map<string, number>, busy: number, n: number): Share[] {
     .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, percent: Math.round((us / busy) * 1000) / 10 }));
 }
 
-/** Reads one .cpuprofile and returns its top areas and functions by self time. */
-export function summariseProfile(file: string, topN = 15): ProfileSummary {
+/**
+ * Reads one .cpuprofile and returns its top areas and functions by self time, counting only samples
+ * inside `window` when one is given (so server startup does not blur a case's profile).
+ */
+export function summariseProfile(file: string, window?: Window, topN = 15): ProfileSummary {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   // timeDeltas[i] is the time before sample i; attributing it to sample i is what DevTools does.
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let t = profile.startTime;
+  let first: number | undefined;
+  let last = t;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    t += delta;
+    if (window && (t < window.startUs || t > window.endUs)) return;
+    first ??= t - delta;
+    last = t;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  });
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
   let idle = 0;
@@ -80,7 +105,7 @@ export function summariseProfile(file: string, topN = 15): ProfileSummary {
   const busy = Math.max(1, total - idle);
   return {
     file,
-    wallMs: Math.round((profile.endTime - profile.startTime) / 1000),
+    wallMs: Math.round((last - (first ?? last)) / 1000),
     busyMs: Math.round(busy / 1000),
     areas: top(areas, busy, topN),
     functions: top(functions, busy, topN),
@@ -89,7 +114,7 @@ export function summariseProfile(file: string, topN = 15): ProfileSummary {
 
 /** Renders a summary as a few lines of text. */
 export function renderProfile(s: ProfileSummary): string {
-  const lines = [`CPU profile ${s.file}: ${s.busyMs} ms busy of ${s.wallMs} ms (self time)`, '  by area:'];
+  const lines = [`${s.busyMs} ms busy of ${s.wallMs} ms sampled (self time, ${path.basename(s.file)})`, '  by area:'];
   for (const a of s.areas) lines.push(`    ${a.percent.toFixed(1).padStart(5)}%  ${a.name}`);
   lines.push('  by function:');
   for (const f of s.functions) lines.push(`    ${f.percent.toFixed(1).padStart(5)}%  ${f.name}`);
