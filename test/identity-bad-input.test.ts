@@ -48,7 +48,9 @@ const KNOWN_BUGS: readonly KnownBug[] = [
   {
     id: 'POST /v3/auth/tokens without a password or application credential secret is a 500 (scrypt of undefined)',
     engines: ['sqlite', 'postgres'],
-    explains: (o) => o.c.family === 'auth' && o.c.method === 'POST' && is5xx(o) && /password|application_credential|user = /.test(o.c.label),
+    // The body names a user or credential but no secret: the secret is missing or its parent was replaced.
+    explains: (o) => o.c.family === 'auth' && o.c.method === 'POST' && is5xx(o)
+      && /without auth\.identity\.\S*(password|secret)$|auth\.identity\.(password\.user|application_credential) = (object|empty object)$/.test(o.c.label),
   },
   {
     id: 'a deeply nested free-form attribute is a 500 (JSON.stringify overflows the stack when storing extras)',
@@ -58,7 +60,9 @@ const KNOWN_BUGS: readonly KnownBug[] = [
   {
     id: 'malformed HTTP gets Fastify\'s error body without x-openstack-request-id, not Keystone\'s; CONNECT gets no response',
     engines: ['sqlite', 'postgres'],
-    explains: (o) => o.c.family === 'http' && o.c.raw !== undefined && (o.r.kind === 'failure' || o.r.status >= 400),
+    explains: (o) => o.c.family === 'http' && o.c.raw !== undefined && (o.r.kind === 'failure'
+      ? o.c.label === 'wire: CONNECT'
+      : [400, 417, 431].includes(o.r.status) && !o.r.headers['x-openstack-request-id']),
   },
   {
     id: 'PostgreSQL: a NUL character in an id, name, filter or other string is a 500 (PostgreSQL text cannot hold NUL)',

@@ -212,13 +212,14 @@ for (const { engine, skip } of ENGINES) {
         // Alternate: the operator's password from the environment, and a generated one kept in the data dir.
         const envPassword = i % 2 === 0;
         const place = await newPlace(engine, `boot${i}`);
+        const when = 'afterSpawnMs' in killAt ? `${killAt.afterSpawnMs} ms after spawn`
+          : 'afterLine' in killAt ? `${killAt.ms} ms after '${killAt.afterLine}'` : `${killAt.ms} ms after ${killAt.afterFile} appeared`;
+        let phase = 'not killed';
         try {
-          const phase = await startAndKill(place, killAt, envPassword);
+          phase = await startAndKill(place, killAt, envPassword);
           const { cloud, password } = await restart(place, envPassword);
           try {
             const problems = [...(await bootstrapProblems(cloud, password)), ...(await halfMadeRows(place))];
-            const when = 'afterSpawnMs' in killAt ? `${killAt.afterSpawnMs} ms after spawn`
-              : 'afterLine' in killAt ? `${killAt.ms} ms after '${killAt.afterLine}'` : `${killAt.ms} ms after ${killAt.afterFile} appeared`;
             rows.push(`  ${when.padEnd(34)} killed while ${phase.padEnd(22)} → ${problems.length ? problems.join('; ') : 'ok'}`);
             if (problems.length) failures.push(`${when} (${phase}): ${problems.join('; ')}`);
           } finally {
@@ -226,9 +227,9 @@ for (const { engine, skip } of ENGINES) {
           }
         } catch (err) {
           const message = (err as Error).message;
-          rows.push(`  iteration ${i}: restart failed: ${message.split('\n').find((l) => l.includes('failed to start')) ?? message.slice(0, 200)}`);
-          if (/migration \S+ failed: .*already exists/.test(message)) halfMigrated.push(`iteration ${i}: ${message.split('\n').find((l) => l.includes('migration')) ?? message}`);
-          else failures.push(`iteration ${i}: ${message}`);
+          rows.push(`  ${when.padEnd(34)} killed while ${phase.padEnd(22)} → restart failed: ${message.split('\n').find((l) => l.includes('failed to start')) ?? message.slice(0, 200)}`);
+          if (/migration \S+ failed: .*already exists/.test(message)) halfMigrated.push(`${when}: ${message.split('\n').find((l) => l.includes('migration')) ?? message}`);
+          else failures.push(`${when}: ${message}`);
         } finally {
           await dropPlace(place);
         }
