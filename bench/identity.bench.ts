@@ -219,12 +219,14 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machine = machineFacts();
   const disposables = new DisposableStore();
-  let interrupted = false;
+  // One shared promise: the normal path and a signal may both ask, and both must wait for the end.
+  let closing: Promise<void> | undefined;
+  const closeAll = (): Promise<void> => (closing ??= disposables.close());
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       interrupted = true;
       say(`${sig}: stopping what the bench started`);
-      disposables.close().finally(() => process.exit(130));
+      void closeAll().finally(() => process.exit(130));
     });
   }
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-work-'));
@@ -262,7 +264,7 @@ async function main(): Promise<void> {
       try { targets.push(await measureTarget(target, opts, workDir, () => postgresPids(pg))); } finally { await target.stop(); }
     }
   } finally {
-    if (!interrupted) await disposables.close();
+    await closeAll();
   }
 
   const report: BenchReport = {
@@ -286,7 +288,11 @@ async function main(): Promise<void> {
   else if (opts.write) say(`wrote ${writeResults(report).join(' and ')}`);
 }
 
+/** Set by a signal: the run's failures after it are the interruption's doing, not worth a stack. */
+let interrupted = false;
+
 main().catch((err: unknown) => {
+  if (interrupted) return; // the signal handler exits once cleanup is done
   process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -22,6 +22,7 @@ export interface FlotillaTargetOptions {
 }
 
 const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
 
 function gitRevision(): string {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' });
@@ -55,8 +56,14 @@ export async function startFlotilla(opts: FlotillaTargetOptions): Promise<BenchT
   child.stderr.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      // A graceful close waits for keep-alive connections to go idle (Fastify keeps them 72 s); a bench
+      // interrupted mid-request may leave some open, so do not wait for ever.
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   const deadline = Date.now() + READY_TIMEOUT_MS;

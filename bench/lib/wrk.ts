@@ -53,7 +53,8 @@ interface WrkJson {
 export function wrkVersion(): string | undefined {
   const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
   if (r.error) return undefined;
-  return `${r.stdout}${r.stderr}`.split('\n')[0]?.trim();
+  // "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer": keep the part before the copyright.
+  return `${r.stdout}${r.stderr}`.split('\n')[0]?.replace(/\s*Copyright.*$/, '').trim();
 }
 
 function requestLine(r: LoadRequest): string {
