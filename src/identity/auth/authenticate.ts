@@ -140,6 +140,8 @@ export class Authenticator {
     const p = req.identity.password;
     if (!p?.user) throw new BadRequest("Invalid input for field 'identity': 'password' is a required property");
     const found = await this.#findUser(p.user);
+    // Keystone answers a missing password like a wrong one.
+    if (typeof p.user.password !== 'string') throw unauthorized();
     const ok = await this.ctx.hasher.verify(p.user.password, found?.passwordHash);
     if (!found || !ok) throw unauthorized();
     const user = await this.#activeUser(found);
@@ -168,6 +170,7 @@ export class Authenticator {
     } else {
       throw new BadRequest('Could not find application credential: id or name with user is required.');
     }
+    if (typeof a.secret !== 'string') throw unauthorized();
     const ok = await this.ctx.hasher.verify(a.secret, cred?.secretHash);
     if (!cred || !ok) throw unauthorized();
     if (cred.expiresAt && Date.parse(cred.expiresAt) <= Date.now()) throw unauthorized();

@@ -4,7 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { Conflict, NotFound } from '../../platform/errors.js';
-import { fromBool, isUniqueViolation, parseJson, toBool } from '../../platform/db/database.js';
+import { fromBool, inTransaction, isUniqueViolation, parseJson, sql, toBool } from '../../platform/db/database.js';
 import type { IdentityTables, ProjectTable } from '../tables.js';
 import { ROOT_DOMAIN_ID, type Project } from '../model.js';
 
@@ -130,18 +130,22 @@ export class ResourceStore {
     return out;
   }
 
+  /** Stores a project or domain with its tags, atomically. */
   async insert(p: Project, db: Db = this.#db): Promise<Project> {
     try {
-      await db.insertInto('project').values({
-        id: p.id,
-        name: p.name,
-        description: p.description,
-        enabled: fromBool(p.enabled),
-        domain_id: p.domainId,
-        parent_id: p.parentId,
-        is_domain: fromBool(p.isDomain),
-        extra: JSON.stringify(p.extra),
-      }).execute();
+      await inTransaction(db, async (tx) => {
+        await tx.insertInto('project').values({
+          id: p.id,
+          name: p.name,
+          description: p.description,
+          enabled: fromBool(p.enabled),
+          domain_id: p.domainId,
+          parent_id: p.parentId,
+          is_domain: fromBool(p.isDomain),
+          extra: JSON.stringify(p.extra),
+        }).execute();
+        await this.setTags(p.id, p.tags, tx);
+      });
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new Conflict(p.isDomain
@@ -151,30 +155,40 @@ export class ResourceStore {
       }
       throw err;
     }
-    await this.setTags(p.id, p.tags, db);
     return p;
   }
 
+  /** Saves a project's attributes and tags, atomically. */
   async update(p: Project, db: Db = this.#db): Promise<Project> {
     try {
-      await db.updateTable('project').set({
-        name: p.name,
-        description: p.description,
-        enabled: fromBool(p.enabled),
-        extra: JSON.stringify(p.extra),
-      }).where('id', '=', p.id).execute();
+      await inTransaction(db, async (tx) => {
+        await tx.updateTable('project').set({
+          name: p.name,
+          description: p.description,
+          enabled: fromBool(p.enabled),
+          extra: JSON.stringify(p.extra),
+        }).where('id', '=', p.id).execute();
+        await this.setTags(p.id, p.tags, tx);
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new Conflict(`Conflict occurred attempting to update ${p.isDomain ? 'domain' : 'project'} - Duplicate entry found with name ${p.name}.`, { cause: err });
       throw err;
     }
-    await this.setTags(p.id, p.tags, db);
     return p;
   }
 
+  /**
+   * Replaces a project's tags. The no-op update of the project row first takes its row lock (on
+   * PostgreSQL; SQLite serialises writers anyway), so two replacements of one project's tags run one
+   * after the other instead of both inserting into an emptied set.
+   */
   async setTags(projectId: string, tags: readonly string[], db: Db = this.#db): Promise<void> {
-    await db.deleteFrom('project_tag').where('project_id', '=', projectId).execute();
-    const unique = [...new Set(tags)];
-    if (unique.length > 0) await db.insertInto('project_tag').values(unique.map((name) => ({ project_id: projectId, name }))).execute();
+    await inTransaction(db, async (tx) => {
+      await tx.updateTable('project').set({ name: sql<string>`name` }).where('id', '=', projectId).execute();
+      await tx.deleteFrom('project_tag').where('project_id', '=', projectId).execute();
+      const unique = [...new Set(tags)];
+      if (unique.length > 0) await tx.insertInto('project_tag').values(unique.map((name) => ({ project_id: projectId, name }))).execute();
+    });
   }
 
   async delete(id: string, db: Db = this.#db): Promise<void> {

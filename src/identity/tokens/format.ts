@@ -129,6 +129,8 @@ export function sealToken(keys: KeyRepository, payload: TokenPayload): string {
 export function openToken(keys: KeyRepository, token: string): TokenPayload | undefined {
   if (token.length < 60 || token.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
   const raw = Buffer.from(token, 'base64url');
+  // Node's decoder ignores stray trailing characters; only the canonical encoding is our token.
+  if (raw.toString('base64url') !== token) return undefined;
   if (raw.length < 1 + 4 + 12 + 16 + 1 || raw[0] !== VERSION) return undefined;
   const header = raw.subarray(0, 5);
   let key = keys.byFingerprint(raw.subarray(1, 5));

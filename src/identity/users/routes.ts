@@ -119,17 +119,17 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
     return reply.code(201).send({ user: renderUser(ctx, user) });
   });
 
-  app.get<{ Params: { id: string } }>('/v3/users/:id', async (request) => {
-    const user = await ctx.users.find(request.params.id);
-    if (!user) throw new NotFound(`Could not find user: ${request.params.id}.`);
-    enforce(ctx, request, 'identity:get_user', { user: { id: request.params.id, domain_id: user.domainId } });
+  app.get<{ Params: { user_id: string } }>('/v3/users/:user_id', async (request) => {
+    const user = await ctx.users.find(request.params.user_id);
+    if (!user) throw new NotFound(`Could not find user: ${request.params.user_id}.`);
+    enforce(ctx, request, 'identity:get_user', { user: { id: request.params.user_id, domain_id: user.domainId } });
     return { user: renderUser(ctx, user) };
   });
 
-  app.patch<{ Params: { id: string } }>('/v3/users/:id', { schema: { body: schemas.userUpdate } }, async (request) => {
-    const current = await ctx.users.find(request.params.id);
-    if (!current) throw new NotFound(`Could not find user: ${request.params.id}.`);
-    enforce(ctx, request, 'identity:update_user', { user: { id: request.params.id, domain_id: current.domainId } });
+  app.patch<{ Params: { user_id: string } }>('/v3/users/:user_id', { schema: { body: schemas.userUpdate } }, async (request) => {
+    const current = await ctx.users.find(request.params.user_id);
+    if (!current) throw new NotFound(`Could not find user: ${request.params.user_id}.`);
+    enforce(ctx, request, 'identity:update_user', { user: { id: request.params.user_id, domain_id: current.domainId } });
     const body = (request.body as { user: Record<string, unknown> }).user;
     if (body.domain_id !== undefined && body.domain_id !== current.domainId) throw new BadRequest('Cannot change Domain ID');
     if (body.id !== undefined && body.id !== current.id) throw new BadRequest('Cannot change user ID');
@@ -149,10 +149,10 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
     return { user: renderUser(ctx, next) };
   });
 
-  app.delete<{ Params: { id: string } }>('/v3/users/:id', async (request, reply) => {
-    const user = await ctx.users.find(request.params.id);
-    if (!user) throw new NotFound(`Could not find user: ${request.params.id}.`);
-    enforce(ctx, request, 'identity:delete_user', { user: { id: request.params.id, domain_id: user.domainId } });
+  app.delete<{ Params: { user_id: string } }>('/v3/users/:user_id', async (request, reply) => {
+    const user = await ctx.users.find(request.params.user_id);
+    if (!user) throw new NotFound(`Could not find user: ${request.params.user_id}.`);
+    enforce(ctx, request, 'identity:delete_user', { user: { id: request.params.user_id, domain_id: user.domainId } });
     const trustIds = await ctx.trusts.idsInvolving(user.id);
     await ctx.db.transaction().execute(async (tx) => {
       await ctx.assignments.deleteForActor(user.id, tx);
@@ -168,9 +168,9 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   // Self-service password change: needs no token (an expired password must still be changeable); the
   // original password is the proof.
-  app.post<{ Params: { id: string } }>('/v3/users/:id/password', { config: { public: true }, schema: { body: schemas.userPasswordChange } }, async (request, reply) => {
+  app.post<{ Params: { user_id: string } }>('/v3/users/:user_id/password', { config: { public: true }, schema: { body: schemas.userPasswordChange } }, async (request, reply) => {
     const body = (request.body as { user: { password: string; original_password: string } }).user;
-    const user = await ctx.users.find(request.params.id);
+    const user = await ctx.users.find(request.params.user_id);
     const ok = await ctx.hasher.verify(body.original_password, user?.passwordHash);
     if (!user || !ok || !user.enabled) throw new Unauthorized('Error when changing user password: The request you have made requires authentication.');
     if (user.options.lock_password === true) throw new BadRequest('You are not allowed to change the password of this user.');
@@ -180,20 +180,20 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
     return reply.code(204).send();
   });
 
-  app.get<{ Params: { id: string } }>('/v3/users/:id/groups', async (request) => {
-    const user = await ctx.users.find(request.params.id);
-    if (!user) throw new NotFound(`Could not find user: ${request.params.id}.`);
-    enforce(ctx, request, 'identity:list_groups_for_user', { user: { id: request.params.id, domain_id: user.domainId } });
+  app.get<{ Params: { user_id: string } }>('/v3/users/:user_id/groups', async (request) => {
+    const user = await ctx.users.find(request.params.user_id);
+    if (!user) throw new NotFound(`Could not find user: ${request.params.user_id}.`);
+    enforce(ctx, request, 'identity:list_groups_for_user', { user: { id: request.params.user_id, domain_id: user.domainId } });
     const q = query(request);
     const groups = (await ctx.users.listGroups({ ids: await ctx.users.groupIdsOf(user.id) }))
       .filter((g) => (q.name === undefined || g.name === q.name) && inexactMatch(q, 'name', g.name));
     return listBody(ctx, request, 'groups', groups.map((g) => renderGroup(ctx, g)));
   });
 
-  app.get<{ Params: { id: string } }>('/v3/users/:id/projects', async (request) => {
-    const user = await ctx.users.find(request.params.id);
-    if (!user) throw new NotFound(`Could not find user: ${request.params.id}.`);
-    enforce(ctx, request, 'identity:list_user_projects', { user: { id: request.params.id, domain_id: user.domainId } });
+  app.get<{ Params: { user_id: string } }>('/v3/users/:user_id/projects', async (request) => {
+    const user = await ctx.users.find(request.params.user_id);
+    if (!user) throw new NotFound(`Could not find user: ${request.params.user_id}.`);
+    enforce(ctx, request, 'identity:list_user_projects', { user: { id: request.params.user_id, domain_id: user.domainId } });
     const q = query(request);
     const projects = (await projectsWithRoles(ctx, user.id, { includeDisabled: true }))
       .filter((p) => (q.name === undefined || p.name === q.name) && (q.enabled === undefined || p.enabled === queryBool(q.enabled)));

@@ -4,7 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { Conflict, NotFound } from '../../platform/errors.js';
-import { fromBool, isUniqueViolation, parseJson, toBool } from '../../platform/db/database.js';
+import { fromBool, inTransaction, isUniqueViolation, parseJson, toBool } from '../../platform/db/database.js';
 import type { GroupTable, IdentityTables, UserTable } from '../tables.js';
 import type { Group, User } from '../model.js';
 
@@ -70,49 +70,54 @@ export class UserStore {
     return (await q.orderBy('name').orderBy('id').execute()).map(toUser);
   }
 
+  /** Stores a user and, if it has a password, the password's history entry, atomically. */
   async insert(u: User, db: Db = this.#db): Promise<User> {
     try {
-      await db.insertInto('identity_user').values({
-        id: u.id,
-        domain_id: u.domainId,
-        name: u.name,
-        enabled: fromBool(u.enabled),
-        default_project_id: u.defaultProjectId,
-        extra: JSON.stringify(u.extra),
-        options: JSON.stringify(u.options),
-        created_at: u.createdAt,
-        last_active_at: u.lastActiveAt,
-        password_hash: u.passwordHash,
-        password_created_at: u.passwordCreatedAt,
-        password_expires_at: u.passwordExpiresAt,
-      }).execute();
+      await inTransaction(db, async (tx) => {
+        await tx.insertInto('identity_user').values({
+          id: u.id,
+          domain_id: u.domainId,
+          name: u.name,
+          enabled: fromBool(u.enabled),
+          default_project_id: u.defaultProjectId,
+          extra: JSON.stringify(u.extra),
+          options: JSON.stringify(u.options),
+          created_at: u.createdAt,
+          last_active_at: u.lastActiveAt,
+          password_hash: u.passwordHash,
+          password_created_at: u.passwordCreatedAt,
+          password_expires_at: u.passwordExpiresAt,
+        }).execute();
+        if (u.passwordHash) await this.#remember(u.id, u.passwordHash, u.passwordCreatedAt ?? u.createdAt, tx);
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new Conflict(`Conflict occurred attempting to store user - Duplicate entry found with name ${u.name} at domain ID ${u.domainId}.`, { cause: err });
       throw err;
     }
-    if (u.passwordHash) await this.#remember(u.id, u.passwordHash, u.passwordCreatedAt ?? u.createdAt, db);
     return u;
   }
 
-  /** Saves every attribute; pass `passwordChanged` to record the new hash in the history. */
+  /** Saves every attribute; pass `passwordChanged` to record the new hash in the history (atomically). */
   async update(u: User, passwordChanged: boolean, db: Db = this.#db): Promise<User> {
     try {
-      await db.updateTable('identity_user').set({
-        name: u.name,
-        enabled: fromBool(u.enabled),
-        default_project_id: u.defaultProjectId,
-        extra: JSON.stringify(u.extra),
-        options: JSON.stringify(u.options),
-        last_active_at: u.lastActiveAt,
-        password_hash: u.passwordHash,
-        password_created_at: u.passwordCreatedAt,
-        password_expires_at: u.passwordExpiresAt,
-      }).where('id', '=', u.id).execute();
+      await inTransaction(db, async (tx) => {
+        await tx.updateTable('identity_user').set({
+          name: u.name,
+          enabled: fromBool(u.enabled),
+          default_project_id: u.defaultProjectId,
+          extra: JSON.stringify(u.extra),
+          options: JSON.stringify(u.options),
+          last_active_at: u.lastActiveAt,
+          password_hash: u.passwordHash,
+          password_created_at: u.passwordCreatedAt,
+          password_expires_at: u.passwordExpiresAt,
+        }).where('id', '=', u.id).execute();
+        if (passwordChanged && u.passwordHash) await this.#remember(u.id, u.passwordHash, u.passwordCreatedAt ?? new Date().toISOString(), tx);
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new Conflict(`Conflict occurred attempting to update user - Duplicate entry found with name ${u.name} at domain ID ${u.domainId}.`, { cause: err });
       throw err;
     }
-    if (passwordChanged && u.passwordHash) await this.#remember(u.id, u.passwordHash, u.passwordCreatedAt ?? new Date().toISOString(), db);
     return u;
   }
 

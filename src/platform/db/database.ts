@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { BadRequest } from '../errors.js';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -32,6 +33,50 @@ export interface OpenDatabaseOptions {
 // PostgreSQL returns BIGINT (int8) as a string by default; our counters fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/**
+ * PostgreSQL rejects values SQLite would store: strings longer than their column, integers beyond their
+ * type, NUL characters. Those are the client's bad input (class 22, "data exception"), so they become
+ * a BadRequest here, where the engine's errors enter, instead of reaching a route as a 500.
+ */
+const TRANSLATING = Symbol('translating');
+
+function translatingPool(pool: pg.Pool): pg.Pool {
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  (pool as unknown as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
+    const client = await connect();
+    // Pooled clients come back again and again: wrap each one once.
+    if ((client as unknown as Record<symbol, boolean>)[TRANSLATING]) return client;
+    (client as unknown as Record<symbol, boolean>)[TRANSLATING] = true;
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
+      try {
+        return await query(...args);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (typeof code === 'string' && code.startsWith('22')) {
+          throw new BadRequest(`Invalid value: ${(err as Error).message}.`, { cause: err });
+        }
+        throw err;
+      }
+    };
+    return client;
+  };
+  return pool;
+}
+
+/**
+ * SQLite does roll back schema changes with the transaction they ran in, but Kysely's SQLite adapter says
+ * it does not, so its migrator would run migrations outside any transaction and a crash half-way through
+ * one would leave tables that the retry then trips over. This adapter tells the truth.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean { return true; }
+}
+
+class FlotillaSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter { return new TransactionalDdlSqliteAdapter(); }
+}
+
 /** Opens (and creates if needed) the service's database. */
 export async function openDatabase<T>(options: OpenDatabaseOptions): Promise<Database<T>> {
   const schema = options.service.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
@@ -48,11 +93,11 @@ export async function openDatabase<T>(options: OpenDatabaseOptions): Promise<Dat
     } finally {
       await admin.end();
     }
-    const pool = new pg.Pool({
+    const pool = translatingPool(new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
       options: `-c search_path="${schema}"`,
-    });
+    }));
     const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', schema, close: () => db.destroy() };
   }
@@ -66,8 +111,13 @@ export async function openDatabase<T>(options: OpenDatabaseOptions): Promise<Dat
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   fs.chmodSync(file, 0o600);
-  const db = new Kysely<T>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<T>({ dialect: new FlotillaSqliteDialect({ database: sqlite }) });
   return { db, engine: 'sqlite', close: () => db.destroy() };
+}
+
+/** Runs `fn` in a transaction, or in the caller's transaction when `db` already is one. */
+export async function inTransaction<DB, R>(db: Kysely<DB>, fn: (tx: Kysely<DB>) => Promise<R>): Promise<R> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
 
 /** True if `err` is a unique or primary-key violation from either engine. */

@@ -4,6 +4,7 @@
  * The app is built apart from `listen()` so tests can drive it with `inject()`.
  */
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../log.js';
 import { BadRequest, NotFound } from '../errors.js';
@@ -21,16 +22,27 @@ export interface HttpAppOptions {
 /** Deepest JSON nesting a body may have; deeper is a 400 (no API needs more, and deep trees cost stack). */
 export const MAX_JSON_DEPTH = 64;
 
-/** True if a parsed JSON value nests deeper than `max` (iterative: the check itself must not recurse). */
-export function tooDeep(value: unknown, max = MAX_JSON_DEPTH): boolean {
+/**
+ * What makes a parsed JSON body unacceptable to every API: nesting deeper than `max`, or a NUL character
+ * in a string or key (no OpenStack field allows one, and PostgreSQL text cannot store it). Iterative, so
+ * the check itself cannot overflow the stack.
+ */
+export function jsonProblem(value: unknown, max = MAX_JSON_DEPTH): string | undefined {
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) return 'a string contains a NUL character';
+      continue;
+    }
     if (typeof v !== 'object' || v === null) continue;
-    if (depth >= max) return true;
-    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    if (depth >= max) return `nested deeper than ${max} levels`;
+    for (const [key, child] of Object.entries(v)) {
+      if (key.includes('\0')) return 'a key contains a NUL character';
+      stack.push([child, depth + 1]);
+    }
   }
-  return false;
+  return undefined;
 }
 
 /** Header every response carries, as every OpenStack service does. */
@@ -42,6 +54,21 @@ export function sendFault(reply: FastifyReply, renderFault: FaultRenderer, err: 
   if (info.status >= 500) reply.log.error({ err }, 'request failed');
   const rendered = renderFault(info);
   return reply.code(rendered.status).headers(rendered.headers).type('application/json').send(rendered.body);
+}
+
+/** A whole HTTP/1.1 response as text, for answers written straight to a socket. */
+function rawResponse(renderFault: FaultRenderer, status: number, message: string): string {
+  const rendered = renderFault({ status, message, headers: {}, type: 'BadRequest' });
+  const body = JSON.stringify(rendered.body);
+  const headers = {
+    ...rendered.headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    [REQUEST_ID_HEADER]: `req-${randomUUID()}`,
+    connection: 'close',
+  };
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+  return `HTTP/1.1 ${rendered.status} ${STATUS_CODES[rendered.status] ?? 'Error'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
 }
 
 /** Creates the app. Register routes on it, then `listen()`. */
@@ -68,6 +95,12 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
           : `${first?.message ?? 'is invalid'}`;
       return new BadRequest(`Invalid input for field '${field}': ${detail}`);
     },
+    // Requests too malformed to parse never reach a route: answer them in the API's body too.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      socket.end(rawResponse(renderFault, status, status === 431 ? 'Request header fields too large' : 'Malformed HTTP request'));
+    },
     frameworkErrors: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       reply.header(REQUEST_ID_HEADER, request.id);
       void sendFault(reply, renderFault, err);
@@ -83,13 +116,15 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     if (text.trim() === '') return done(null, undefined);
     parseJson(req, text, (err: Error | null, value: unknown) => {
       if (err) return done(new BadRequest('Malformed request body: not valid JSON', { cause: err }), undefined);
-      if (tooDeep(value)) return done(new BadRequest(`Malformed request body: nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+      const problem = jsonProblem(value);
+      if (problem) return done(new BadRequest(`Malformed request body: ${problem}`), undefined);
       done(null, value);
     });
   });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (/%00|\0/.test(request.url)) throw new BadRequest('The request URL contains a NUL character.');
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -98,6 +133,10 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     );
   });
   app.setErrorHandler((err, _request, reply) => sendFault(reply, renderFault, err));
+  // CONNECT is not routed by Node's HTTP server; without a listener the socket would just close.
+  app.server.on('connect', (_req, socket: import('node:stream').Duplex) => {
+    socket.end(rawResponse(renderFault, 405, 'The CONNECT method is not supported.'));
+  });
   app.setNotFoundHandler((_request, reply) => sendFault(reply, renderFault, new NotFound('The resource could not be found.')));
   return app;
 }
