@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../test/support/cloud.js';
 import { startPostgres, postgresUnavailable, type TempPostgres } from '../test/support/postgres.js';
 import { DisposableStore } from '../src/platform/lifecycle.js';
-import { startCpuAccounting } from './lib/cpu.js';
+import { startCpuAccounting, waitForQuiet } from './lib/cpu.js';
 import { mib, processTree, resetPeaks, rssNow, rssPeakSum, rssSplit, RssSampler } from './lib/memory.js';
 import { runLoad, wrkVersion } from './lib/wrk.js';
 import { monotonicUs, renderProfile, summariseProfile } from './lib/cpuprofile.js';
@@ -40,6 +40,8 @@ const USAGE = `npm run bench -- [options]
                            more only adds GIL contention)
   --scrypt-log-n N         Flotilla's FLOTILLA_SCRYPT_LOG_N (the server's default, 15)
   --timeout S              a request slower than this counts as an error (60)
+  --quiet-wait S           before each case, wait up to S seconds for other work on the machine to
+                           drop below a quarter core (30; 0 to start at once)
   --profile                run Flotilla under node --cpu-prof and print where its time went
                            (slows it down; use with --cases to profile one case)
   --no-write               print only; leave bench/results alone`;
@@ -56,6 +58,7 @@ interface Options {
   keystoneThreads: number;
   scryptLogN: number;
   timeoutS: number;
+  quietWaitS: number;
   profile: boolean;
   write: boolean;
 }
@@ -81,7 +84,7 @@ function parseOptions(argv: string[]): Options {
       duration: { type: 'string' }, 'kdf-duration': { type: 'string' }, warmup: { type: 'string' }, connections: { type: 'string' },
       engines: { type: 'string' }, cases: { type: 'string' }, baseline: { type: 'string' },
       'keystone-processes': { type: 'string' }, 'keystone-threads': { type: 'string' },
-      'scrypt-log-n': { type: 'string' }, timeout: { type: 'string' }, profile: { type: 'boolean' }, 'no-write': { type: 'boolean' }, help: { type: 'boolean' },
+      'scrypt-log-n': { type: 'string' }, timeout: { type: 'string' }, 'quiet-wait': { type: 'string' }, profile: { type: 'boolean' }, 'no-write': { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
   if (values.help) { console.log(USAGE); process.exit(0); }
@@ -98,6 +101,7 @@ function parseOptions(argv: string[]): Options {
     keystoneThreads: 0, // filled in below from connections and processes unless given
     scryptLogN: Math.round(positive('scrypt-log-n', values['scrypt-log-n'] ?? process.env.FLOTILLA_SCRYPT_LOG_N, 15)),
     timeoutS: positive('timeout', values.timeout, 60),
+    quietWaitS: values['quiet-wait'] === '0' ? 0 : positive('quiet-wait', values['quiet-wait'], 30),
     profile: values.profile === true,
     write: !values['no-write'],
   };
@@ -147,6 +151,9 @@ async function measureTarget(target: BenchTarget, opts: Options, workDir: string
     await checkCase(target.origin, c, fixtures);
     const requests = c.requests(fixtures);
     const load = { origin: target.origin, requests, connections: opts.connections, timeoutS: opts.timeoutS, workDir };
+    const ours = (): number[] => [...target.serverPids(), ...Object.values(target.helperPids()).flat(), ...databasePids()];
+    const quietWait = opts.quietWaitS > 0 ? await waitForQuiet(ours, opts.quietWaitS) : { waitedS: 0, otherCores: 0 };
+    if (quietWait.waitedS > 2) say(`${label}: waited ${quietWait.waitedS} s for other work to calm down (last seen ${quietWait.otherCores} cores)`);
     const loadAverageAtStart = os.loadavg()[0]!;
     const durationS = c.kdfBound ? opts.kdfDurationS : opts.durationS;
     say(`${label}: ${c.title}: warm-up ${opts.warmupS} s, then ${durationS} s`);
@@ -154,8 +161,7 @@ async function measureTarget(target: BenchTarget, opts: Options, workDir: string
     // wrk leaves requests in flight when it stops; the server still works them off (a password hash
     // cannot be cancelled). Wait for one more answer, queued behind them, before measuring.
     await checkCase(target.origin, c, fixtures);
-    const pids = (): number[] => [...target.serverPids(), ...Object.values(target.helperPids()).flat()];
-    const peakResetWorked = resetPeaks(pids());
+    const peakResetWorked = resetPeaks(ours());
     const sampler = new RssSampler(() => target.serverPids());
     const cpu = startCpuAccounting(() => target.serverPids(), () => [...Object.values(target.helperPids()).flat(), ...databasePids()]);
     const window = { startUs: monotonicUs(), endUs: 0 };
@@ -168,7 +174,7 @@ async function measureTarget(target: BenchTarget, opts: Options, workDir: string
       case: id, title: c.title, detail: c.detail, connections: opts.connections, load: result,
       peakRssMiB, sampledPeakRssMiB: mib(sampledPeak), peakResetWorked,
       helpersPeakRssMiB: helperRss(target, peakResetWorked ? rssPeakSum : rssNow),
-      loadAverageAtStart, cpu: cpuUse,
+      loadAverageAtStart, cpu: cpuUse, quietWait,
       ...(c.kdfBound ? { kdf: target.kdf } : {}),
       ...(opts.profile ? { window } : {}),
     });
@@ -274,6 +280,7 @@ async function main(): Promise<void> {
     machine,
     settings: {
       connections: opts.connections, durationS: opts.durationS, kdfDurationS: opts.kdfDurationS, warmupS: opts.warmupS, timeoutS: opts.timeoutS,
+      quietWaitS: opts.quietWaitS,
       loadGenerator: 'wrk, 1 thread, keep-alive, requests replayed round-robin (bench/lua/replay.lua)',
       scryptLogN: opts.scryptLogN,
       ...(opts.baseline ? { baseline: opts.baseline } : {}),

@@ -29,6 +29,9 @@ function gitRevision(): string {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 }
 
+/** Read once, when the bench starts: dist/ was built from the tree at that commit just before. */
+const REVISION = gitRevision();
+
 /** Starts Flotilla and waits until it is ready (clouds.yaml written). */
 export async function startFlotilla(opts: FlotillaTargetOptions): Promise<BenchTarget> {
   if (opts.engine === 'postgresql' && !opts.databaseUrl) throw new Error('PostgreSQL target needs a database URL');
@@ -86,7 +89,7 @@ export async function startFlotilla(opts: FlotillaTargetOptions): Promise<BenchT
     // The same factory the server uses, so r and p are the server's own defaults, not a copy of them.
     kdf: createPasswordHasher(opts.scryptLogN).cost,
     description: {
-      version: `${pkg.version} (${gitRevision()})`,
+      version: `${pkg.version} (${REVISION})`,
       server: `node ${process.version}, one process`,
       database: opts.engine === 'sqlite' ? 'SQLite (better-sqlite3, file in the data dir)' : 'PostgreSQL (unix socket, same host)',
     },

@@ -24,6 +24,8 @@ export interface CaseResult {
   loadAverageAtStart: number;
   /** Cores' worth of CPU used during the measured run by the server, its helpers, wrk and other work. */
   cpu: CpuUse;
+  /** Seconds spent waiting for other work to calm down before the case, and what was last seen. */
+  quietWait: { waitedS: number; otherCores: number };
   /** The password hash cost, on the password case. */
   kdf?: string;
   /** With --profile: the measured run's window, then where the server's CPU time went in it. */
@@ -86,6 +88,8 @@ export interface BenchReport {
     kdfDurationS: number;
     warmupS: number;
     timeoutS: number;
+    /** Longest wait per case for the machine's other work to drop below a quarter core. */
+    quietWaitS: number;
     loadGenerator: string;
     scryptLogN: number;
     baseline?: 'keystone';

@@ -82,3 +82,18 @@ export function startCpuAccounting(serverPids: () => readonly number[], helperPi
     return { server: inCores(server), helpers: inCores(helpers), loadGenerator: inCores(self), other: inCores(other) };
   };
 }
+
+/**
+ * Waits, probing two seconds at a time, until other work uses less than `thresholdCores`, or until
+ * `maxWaitS` has passed. Returns the seconds waited and what the last probe saw.
+ */
+export async function waitForQuiet(ours: () => readonly number[], maxWaitS: number, thresholdCores = 0.25): Promise<{ waitedS: number; otherCores: number }> {
+  const started = Date.now();
+  for (;;) {
+    const probe = startCpuAccounting(ours, () => []);
+    await new Promise((r) => setTimeout(r, 2000));
+    const { other } = probe();
+    const waitedS = Math.round((Date.now() - started) / 1000);
+    if (other < thresholdCores || waitedS >= maxWaitS) return { waitedS, otherCores: other };
+  }
+}
