@@ -36,54 +36,23 @@ interface KnownBug {
   explains(o: Outcome): boolean;
 }
 
-const is5xx = (o: Outcome): boolean => o.r.kind === 'response' && o.r.status >= 500;
-const tagged = (o: Outcome, tag: string): boolean => o.c.tags.includes(tag);
-
+/**
+ * Bugs this suite found and that are still open. Fixed ones were removed from this list (so the
+ * suite now fails if they come back): tokens with a stray base64url character, a missing password or
+ * secret (500), deeply nested attributes (500, and a stored one breaking GET /v3/projects), NUL,
+ * over-long and over-large values on PostgreSQL (500), racing tag and domain-config replacements on
+ * PostgreSQL (500), and Fastify's own body for malformed HTTP and CONNECT.
+ */
 const KNOWN_BUGS: readonly KnownBug[] = [
   {
-    id: 'a token with one base64url character appended still validates (the decoder drops the stray character)',
+    id: 'an unsupported Expect header gets Node\'s bare 417: no Keystone body, no x-openstack-request-id',
     engines: ['sqlite', 'postgres'],
-    explains: (o) => o.c.label.includes(`(${MALLEABLE_TOKEN_LABEL})`),
+    explains: (o) => o.c.label === 'wire: unsupported Expect' && o.r.kind === 'response' && o.r.status === 417,
   },
   {
-    id: 'POST /v3/auth/tokens without a password or application credential secret is a 500 (scrypt of undefined)',
+    id: 'an oversized body may get a connection reset instead of the 413: Fastify answers with Connection: close and the socket is destroyed while the client is still sending (no lingering close)',
     engines: ['sqlite', 'postgres'],
-    // The body names a user or credential but no secret: the secret is missing or its parent was replaced.
-    explains: (o) => o.c.family === 'auth' && o.c.method === 'POST' && is5xx(o)
-      && /without auth\.identity\.\S*(password|secret)$|auth\.identity\.(password\.user|application_credential) = (object|empty object)$/.test(o.c.label),
-  },
-  {
-    id: 'a deeply nested free-form attribute is a 500 (JSON.stringify overflows the stack when storing extras)',
-    engines: ['sqlite', 'postgres'],
-    explains: (o) => tagged(o, 'deep') && is5xx(o),
-  },
-  {
-    id: 'malformed HTTP gets Fastify\'s error body without x-openstack-request-id, not Keystone\'s; CONNECT gets no response',
-    engines: ['sqlite', 'postgres'],
-    explains: (o) => o.c.family === 'http' && o.c.raw !== undefined && (o.r.kind === 'failure'
-      ? o.c.label === 'wire: CONNECT'
-      : [400, 417, 431].includes(o.r.status) && !o.r.headers['x-openstack-request-id']),
-  },
-  {
-    id: 'PostgreSQL: a NUL character in an id, name, filter or other string is a 500 (PostgreSQL text cannot hold NUL)',
-    engines: ['postgres'],
-    explains: (o) => tagged(o, 'nul') && is5xx(o),
-  },
-  {
-    id: 'PostgreSQL: a value longer than its column (ids over 64, region ids over 255, …) is a 500, not a 400',
-    engines: ['postgres'],
-    explains: (o) => tagged(o, 'long') && is5xx(o),
-  },
-  {
-    id: 'PostgreSQL: an integer beyond 32 bits (trust remaining_uses) is a 500, not a 400',
-    engines: ['postgres'],
-    explains: (o) => tagged(o, 'bigint') && is5xx(o),
-  },
-  {
-    id: 'PostgreSQL: concurrent writes to one project\'s tags (PUT tags, PATCH project) or one domain\'s config race (delete, then insert) and one request gets a 500',
-    engines: ['postgres'],
-    // Only the victims are written concurrently (many cases at once), so the race shows there.
-    explains: (o) => is5xx(o) && (o.c.method === 'PUT' || o.c.method === 'PATCH') && (o.c.label.includes('{{VP}}') || o.c.label.includes('{{VD}}')),
+    explains: (o) => o.r.kind === 'failure' && /body of (113 KiB|3 MiB)$/.test(o.c.label) && /EPIPE|ECONNRESET|closed without a response/.test(o.r.reason),
   },
 ];
 
@@ -341,9 +310,8 @@ for (const { engine, skip } of ENGINES) {
       assert.deepEqual(lostOrChanged(before0, after0, fixtures.victims), []);
     });
 
-    test('concurrent writes to one project\'s tags and one domain\'s config all succeed', {
-      ...(engine === 'postgres' ? { todo: 'bug: concurrent replacement of tags or domain config races on PostgreSQL (delete, then insert: unique violation, 500)' } : {}),
-    }, async () => {
+    // Once a bug on PostgreSQL: delete-then-insert replacements collided on the primary key (500).
+    test('concurrent writes to one project\'s tags and one domain\'s config all succeed', async () => {
       const base = new URL(cloud.identityUrl);
       const headers = { 'x-auth-token': fixtures.values.ADMIN_TOKEN!, 'content-type': 'application/json' };
       const writes = await Promise.all(Array.from({ length: 16 }, (_, i) => [
@@ -354,8 +322,24 @@ for (const { engine, skip } of ENGINES) {
       assert.ok(statuses.every((s) => s === 200 || s === 201 || s === 204), `statuses: ${statuses.join(' ')}`);
     });
 
+    test('a client uploading an oversized body slice by slice reads the 413', {
+      todo: 'bug: on a body-limit error Fastify answers with Connection: close and the socket is destroyed while the upload is still arriving (no lingering close), so a blocking client often sees EPIPE/ECONNRESET instead of the 413',
+    }, async () => {
+      const base = new URL(cloud.identityUrl);
+      const body = JSON.stringify({ project: { name: 'big', pad: 'p'.repeat(3 * 1024 * 1024) } });
+      const request = `POST /v3/projects HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: ${fixtures.values.ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      const outcomes: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const r = await sendRaw(base, request, { sliceBytes: 64 * 1024 });
+        outcomes.push(r.kind === 'response' ? String(r.status) : r.reason);
+      }
+      assert.deepEqual(outcomes, Array(10).fill('413'));
+    });
+
     // Last: it leaves the deepest attribute the server accepts on a victim project.
-    test('a stored, deeply nested attribute does not break listing projects', { todo: 'bug: a free-form attribute nested just under the depth that fails on write is stored, and then every GET /v3/projects is a 500' }, async () => {
+    // Once a bug: an attribute nested just under the depth that failed on write was stored, and then
+    // every GET /v3/projects was a 500. Bodies nested deeper than 64 levels are now refused.
+    test('a stored, deeply nested attribute does not break listing projects', async () => {
       const admin = new KeystoneClient(cloud.identityUrl, fixtures.values.ADMIN_TOKEN);
       const vp = fixtures.values.VP!;
       const nested = (d: number): string => '['.repeat(d) + ']'.repeat(d);
@@ -368,8 +352,8 @@ for (const { engine, skip } of ENGINES) {
         if (res.status === 200) stored = depth;
         else refused = depth;
       }
-      assert.ok(stored > 0, 'no depth was accepted at all');
-      await admin.request('PATCH', `/projects/${vp}`, `{"project":{"nested_extra":${nested(stored)}}}`);
+      assert.ok(stored > 0 || refused > 0, 'the search ran');
+      if (stored > 0) await admin.request('PATCH', `/projects/${vp}`, `{"project":{"nested_extra":${nested(stored)}}}`);
       const list = await admin.request('GET', '/projects');
       assert.equal(list.status, 200, `after storing depth ${stored}: ${JSON.stringify(list.body)}`);
       const one = await admin.request('GET', `/projects/${vp}`);

@@ -82,7 +82,7 @@ export function send(base: URL, req: WireRequest): Promise<WireResult> {
  * Writes raw bytes to a fresh connection and parses one HTTP/1.1 response (Content-Length or
  * read-to-close bodies; chunked bodies are de-chunked). `halfClose` ends our side after writing.
  */
-export function sendRaw(base: URL, bytes: Buffer | string, opts: { timeoutMs?: number; halfClose?: boolean } = {}): Promise<WireResult> {
+export function sendRaw(base: URL, bytes: Buffer | string, opts: { timeoutMs?: number; halfClose?: boolean; sliceBytes?: number } = {}): Promise<WireResult> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: base.hostname, port: Number(base.port) });
     const chunks: Buffer[] = [];
@@ -99,7 +99,18 @@ export function sendRaw(base: URL, bytes: Buffer | string, opts: { timeoutMs?: n
       else if (final) done({ kind: 'failure', reason: chunks.length === 0 ? 'closed without a response' : 'unparseable response' });
     };
     socket.setTimeout(opts.timeoutMs ?? 15000, () => done({ kind: 'failure', reason: 'timeout' }));
+    // With sliceBytes, write as a blocking client does (one slice after the other), stopping once an
+    // answer arrives; otherwise hand everything to the socket at once.
+    const writeSlices = async (data: Buffer, size: number): Promise<void> => {
+      for (let pos = 0; pos < data.length && chunks.length === 0 && !settled; pos += size) {
+        if (!(await new Promise<boolean>((resolve) => socket.write(data.subarray(pos, pos + size), (err) => resolve(!err))))) return;
+      }
+    };
     socket.on('connect', () => {
+      if (opts.sliceBytes) {
+        void writeSlices(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'utf8'), opts.sliceBytes).then(() => { if (opts.halfClose && !settled) socket.end(); });
+        return;
+      }
       socket.write(bytes);
       if (opts.halfClose) socket.end();
     });
