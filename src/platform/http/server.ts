@@ -56,6 +56,28 @@ export function sendFault(reply: FastifyReply, renderFault: FaultRenderer, err: 
   return reply.code(rendered.status).headers(rendered.headers).type('application/json').send(rendered.body);
 }
 
+/** Reads and discards the rest of a request body, up to a cap in bytes and time. */
+function drain(stream: import('node:http').IncomingMessage, maxBytes = 32 * 1024 * 1024, maxMs = 10000): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = (): void => {
+      clearTimeout(timer);
+      stream.removeListener('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > maxBytes) finish();
+    };
+    const timer = setTimeout(finish, maxMs);
+    stream.on('data', onData);
+    stream.once('end', finish);
+    stream.once('close', finish);
+    stream.once('error', finish);
+    stream.resume();
+  });
+}
+
 /** A whole HTTP/1.1 response as text, for answers written straight to a socket. */
 function rawResponse(renderFault: FaultRenderer, status: number, message: string): string {
   const rendered = renderFault({ status, message, headers: {}, type: 'BadRequest' });
@@ -132,7 +154,18 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       'request',
     );
   });
-  app.setErrorHandler((err, _request, reply) => sendFault(reply, renderFault, err));
+  app.setErrorHandler(async (err, request, reply) => {
+    // An oversized upload is still arriving when we refuse it: read (and drop) the rest first, so the
+    // client, which is still writing, gets to read the 413 instead of a reset connection.
+    if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' && !request.raw.complete) await drain(request.raw);
+    return sendFault(reply, renderFault, err);
+  });
+  // Node answers an unsupported Expect header itself with a bare 417; answer in the API's body instead.
+  app.server.on('checkExpectation', (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const rendered = renderFault({ status: 417, message: `Expectation ${String(req.headers.expect)} is not supported.`, headers: {}, type: 'BadRequest' });
+    res.writeHead(417, { ...rendered.headers, 'content-type': 'application/json', [REQUEST_ID_HEADER]: `req-${randomUUID()}`, connection: 'close' });
+    res.end(JSON.stringify(rendered.body));
+  });
   // CONNECT is not routed by Node's HTTP server; without a listener the socket would just close.
   app.server.on('connect', (_req, socket: import('node:stream').Duplex) => {
     socket.end(rawResponse(renderFault, 405, 'The CONNECT method is not supported.'));
