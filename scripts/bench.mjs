@@ -11,7 +11,7 @@ process.chdir(root);
 checkNode();
 ensureNodeModules();
 ensureDebianPackages(['wrk', 'postgresql'], 'the load generator and the database the benchmarks run against');
-build();
+await build();
 
 const dir = path.join(root, 'dist', 'bench');
 const benches = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.bench.js')).sort() : [];

@@ -41,7 +41,25 @@ export function ensureDebianPackages(packages, why) {
   run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env });
 }
 
-/** Compiles TypeScript to dist/ (incremental, so a no-op when nothing changed). */
-export function build() {
+/**
+ * Compiles TypeScript to dist/ (incremental, so quick when little changed), then bundles the server into
+ * one file, dist/flotilla.mjs, which is what runs (docs/decisions/0007-runtime.md). Native and optional
+ * modules stay outside the bundle.
+ */
+export async function build() {
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  const { build: bundle } = await import('esbuild');
+  await bundle({
+    entryPoints: [path.join(root, 'dist', 'src', 'main.js')],
+    outfile: path.join(root, 'dist', 'flotilla.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    external: ['better-sqlite3', 'pg'],
+    // Bundled CommonJS dependencies call require() for Node's built-ins.
+    banner: { js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
 }

@@ -8,13 +8,14 @@ import { build, checkNode, ensureNodeModules, root } from './lib.mjs';
 try {
   checkNode();
   ensureNodeModules();
-  build();
+  await build();
 } catch (err) {
   console.error(`flotilla: ${err.message}`);
   process.exit(1);
 }
 
-const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], { stdio: 'inherit', cwd: root });
+const { serverArgs, SERVER_ENV } = await import(path.join(root, 'dist', 'src', 'platform', 'runtime.js'));
+const child = spawn(process.execPath, serverArgs(), { stdio: 'inherit', cwd: root, env: { ...process.env, ...SERVER_ENV } });
 // The terminal sends Ctrl-C to the whole process group; the child handles it. SIGTERM to this process
 // is passed on.
 process.on('SIGINT', () => {});

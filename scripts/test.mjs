@@ -15,7 +15,7 @@ try {
 } catch (err) {
   console.log(`# ${err.message}: tests that need them will be skipped`);
 }
-build();
+await build();
 
 function findTests(dir) {
   if (!fs.existsSync(dir)) return [];

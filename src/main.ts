@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { stringify } from 'yaml';
 import { loadConfig, serviceUrl, type Config } from './platform/config.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { openDatabase } from './platform/db/database.js';
@@ -27,9 +26,18 @@ export function adminPassword(config: Config): { password: string; fromEnv: bool
   return { password, fromEnv: false };
 }
 
+type YamlMap = { [key: string]: string | number | YamlMap };
+
+/** Block-style YAML for nested maps of scalars; strings are JSON-quoted, which YAML reads as-is. */
+function toYaml(map: YamlMap, indent = ''): string {
+  return Object.entries(map).map(([k, v]) => (typeof v === 'object'
+    ? `${indent}${k}:\n${toYaml(v, `${indent}  `)}`
+    : `${indent}${k}: ${typeof v === 'number' ? v : JSON.stringify(v)}\n`)).join('');
+}
+
 /** clouds.yaml for the admin, as openstacksdk and the openstack CLI read it. */
 export function cloudsYaml(config: Config, password: string): string {
-  return stringify({
+  return toYaml({
     clouds: {
       flotilla: {
         auth: {

@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
 import { cliUnavailable, openstack, openstackJson } from './support/cli.js';
 
@@ -36,7 +35,7 @@ describe('identity through the openstack CLI', { skip }, () => {
 
     const aliceFile = path.join(cloud.dataDir, 'alice.yaml');
     const auth = { auth_url: cloud.identityUrl, username: 'alice', password: 'demo-pass', project_name: 'demo', user_domain_name: 'Default', project_domain_name: 'Default' };
-    fs.writeFileSync(aliceFile, stringify({ clouds: { alice: { auth, identity_api_version: 3, region_name: 'RegionOne' } } }));
+    fs.writeFileSync(aliceFile, JSON.stringify({ clouds: { alice: { auth, identity_api_version: 3, region_name: 'RegionOne' } } }));
     const alice = { OS_CLIENT_CONFIG_FILE: aliceFile, OS_CLOUD: 'alice' };
     const aliceToken = await openstackJson(alice, 'token', 'issue');
     assert.equal(aliceToken.user_id, user.id);
@@ -48,7 +47,7 @@ describe('identity through the openstack CLI', { skip }, () => {
     assert.equal(shown.secret, undefined, 'the secret is never shown again');
 
     const acFile = path.join(cloud.dataDir, 'ac.yaml');
-    fs.writeFileSync(acFile, stringify({ clouds: { ac: {
+    fs.writeFileSync(acFile, JSON.stringify({ clouds: { ac: {
       auth_type: 'v3applicationcredential',
       auth: { auth_url: cloud.identityUrl, application_credential_id: cred.id, application_credential_secret: cred.secret },
       identity_api_version: 3, region_name: 'RegionOne',

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, REPO_ROOT } from '../../test/support/cloud.js';
+import { SERVER_ENV, serverArgs } from '../../src/platform/runtime.js';
 import { createPasswordHasher } from '../../src/identity/passwords.js';
 import type { BenchTarget, Engine } from './target.js';
 
@@ -44,6 +45,7 @@ export async function startFlotilla(opts: FlotillaTargetOptions): Promise<BenchT
     FLOTILLA_IDENTITY_PORT: String(port),
     FLOTILLA_ADMIN_PASSWORD: adminPassword,
     FLOTILLA_SCRYPT_LOG_N: String(opts.scryptLogN),
+    ...SERVER_ENV,
   };
   // Otherwise the server's defaults: info-level request logging to its log file, as `npm start` runs it.
   delete env.FLOTILLA_DATABASE_URL;
@@ -52,7 +54,8 @@ export async function startFlotilla(opts: FlotillaTargetOptions): Promise<BenchT
   if (opts.engine === 'postgresql') env.FLOTILLA_DATABASE_URL = opts.databaseUrl;
   // --cpu-prof is refused in NODE_OPTIONS, hence our own spawn rather than test/support/cloud.ts's.
   const execArgs = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...execArgs, path.join(REPO_ROOT, 'dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Started exactly as `npm start` starts it: the bundle with the same Node flags and environment.
+  const child = spawn(process.execPath, [...execArgs, ...serverArgs()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer): void => { output = (output + d.toString()).slice(-20_000); };
   child.stdout.on('data', keep);

@@ -1,5 +1,5 @@
 /**
- * Runs the real all-in-one cloud as a child process (`node dist/src/main.js`) on free loopback ports
+ * Runs the real all-in-one cloud as a child process, started as `npm start` starts it, on free loopback ports
  * with its own data dir, for integration tests that need a real server: the openstack CLI, Tempest,
  * SIGKILL crash tests. Ready when clouds.yaml appears.
  */
@@ -9,9 +9,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_ENV, serverArgs } from '../../src/platform/runtime.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'main.js');
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -67,7 +67,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   if (!opts.databaseUrl && !opts.env?.FLOTILLA_DATABASE_URL) delete env.FLOTILLA_DATABASE_URL;
   const cloudsFile = path.join(dataDir, 'clouds.yaml');
   fs.rmSync(cloudsFile, { force: true });
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, serverArgs(), { env: { ...env, ...SERVER_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });

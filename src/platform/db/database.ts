@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { BadRequest } from '../errors.js';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 
@@ -30,8 +30,18 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
 }
 
-// PostgreSQL returns BIGINT (int8) as a string by default; our counters fit in a double.
-pg.types.setTypeParser(20, (v) => Number(v));
+/**
+ * The pg driver, loaded only when a PostgreSQL URL is configured: the embedded SQLite default should not
+ * pay its memory. PostgreSQL returns BIGINT (int8) as a string by default; our counters fit in a double.
+ */
+let pgModule: Promise<typeof pg> | undefined;
+function loadPg(): Promise<typeof pg> {
+  pgModule ??= import('pg').then((m) => {
+    m.default.types.setTypeParser(20, (v: string) => Number(v));
+    return m.default;
+  });
+  return pgModule;
+}
 
 /**
  * PostgreSQL rejects values SQLite would store: strings longer than their column, integers beyond their
@@ -83,6 +93,7 @@ export async function openDatabase<T>(options: OpenDatabaseOptions): Promise<Dat
   if (options.url) {
     // Each service lives in its own schema, reached through search_path, so a service cannot
     // read another's tables by accident and each could move to its own database.
+    const pg = await loadPg();
     const admin = new pg.Client({ connectionString: options.url });
     await admin.connect();
     try {
