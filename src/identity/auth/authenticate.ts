@@ -5,6 +5,7 @@
  */
 import { BadRequest, Forbidden, Unauthorized } from '../../platform/errors.js';
 import type { IdentityContext } from '../context.js';
+import { Lookups } from '../lookups.js';
 import type { ApplicationCredential, Project, Trust, User } from '../model.js';
 import type { AuthMethod, TokenPayload, TokenScope } from '../tokens/format.js';
 import { INVALID_TOKEN, type ValidatedToken } from '../tokens/service.js';
@@ -40,7 +41,11 @@ interface Proof {
 const unauthorized = (): Unauthorized => new Unauthorized(INVALID_TOKEN);
 
 export class Authenticator {
-  constructor(private readonly ctx: IdentityContext) {}
+  private readonly lookups: Lookups;
+
+  constructor(private readonly ctx: IdentityContext) {
+    this.lookups = new Lookups(ctx.generation, ctx.users, ctx.resources);
+  }
 
   /**
    * `http` is the request that carried `req`: the oauth1 method proves the user by the request's
@@ -63,7 +68,7 @@ export class Authenticator {
     if (proofs.some((p) => p.userId !== userId)) throw unauthorized();
     const parent = proofs.find((p) => p.parent)?.parent;
     const appCred = proofs.find((p) => p.appCred)?.appCred;
-    const user = await this.ctx.users.find(userId);
+    const user = await this.lookups.user(userId);
     if (!user || !user.enabled) throw unauthorized();
 
     // Methods carried by the token: those used now plus those behind a rescoped token.
@@ -113,25 +118,25 @@ export class Authenticator {
   }
 
   async #findUser(ref: Ref): Promise<User | undefined> {
-    if (ref.id !== undefined) return this.ctx.users.find(ref.id);
+    if (ref.id !== undefined) return this.lookups.user(ref.id);
     if (ref.name === undefined || !ref.domain) throw new BadRequest('Expecting to find domain in user. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
     const domain = await this.#findDomain(ref.domain);
-    return domain ? this.ctx.users.findByName(ref.name, domain.id) : undefined;
+    return domain ? this.lookups.userByName(ref.name, domain.id) : undefined;
   }
 
   async #findDomain(ref: { id?: string; name?: string }): Promise<Project | undefined> {
     if (ref.id !== undefined) {
-      const d = await this.ctx.resources.find(ref.id);
+      const d = await this.lookups.project(ref.id);
       return d?.isDomain ? d : undefined;
     }
-    if (ref.name !== undefined) return this.ctx.resources.findDomainByName(ref.name);
+    if (ref.name !== undefined) return this.lookups.domainByName(ref.name);
     throw new BadRequest('Expecting to find id or name in domain.');
   }
 
   /** The user exists, is enabled and so is its domain; else Unauthorized (the same for every cause). */
   async #activeUser(user: User | undefined): Promise<User> {
     if (!user || !user.enabled) throw unauthorized();
-    const domain = await this.ctx.resources.find(user.domainId);
+    const domain = await this.lookups.project(user.domainId);
     if (!domain?.enabled) throw unauthorized();
     return user;
   }
@@ -174,14 +179,14 @@ export class Authenticator {
     const ok = await this.ctx.hasher.verify(a.secret, cred?.secretHash);
     if (!cred || !ok) throw unauthorized();
     if (cred.expiresAt && Date.parse(cred.expiresAt) <= Date.now()) throw unauthorized();
-    await this.#activeUser(await this.ctx.users.find(cred.userId));
+    await this.#activeUser(await this.lookups.user(cred.userId));
     return { userId: cred.userId, appCred: cred };
   }
 
   async #oauth1(http: HttpRequestLike | undefined): Promise<Proof> {
     if (!http) throw unauthorized();
     const accessToken = await OAuth1Service.of(this.ctx).authenticate(oauthRequestOf(http, this.ctx.baseUrl));
-    const user = await this.#activeUser(await this.ctx.users.find(accessToken.authorizingUserId));
+    const user = await this.#activeUser(await this.lookups.user(accessToken.authorizingUserId));
     return { userId: user.id, accessToken };
   }
 
@@ -192,10 +197,10 @@ export class Authenticator {
       const ref = scope.project;
       let project: Project | undefined;
       if (ref.id !== undefined) {
-        project = await this.ctx.resources.find(ref.id);
+        project = await this.lookups.project(ref.id);
       } else if (ref.name !== undefined && ref.domain) {
         const domain = await this.#findDomain(ref.domain);
-        project = domain ? await this.ctx.resources.findProjectByName(ref.name, domain.id) : undefined;
+        project = domain ? await this.lookups.projectByName(ref.name, domain.id) : undefined;
       } else {
         throw new BadRequest('Expecting to find domain in project. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
       }
@@ -222,7 +227,7 @@ export class Authenticator {
   /** The default project if the user has one it can use; unscoped otherwise. */
   async #defaultScope(user: User): Promise<TokenScope> {
     if (!user.defaultProjectId) return { kind: 'unscoped' };
-    const project = await this.ctx.resources.find(user.defaultProjectId);
+    const project = await this.lookups.project(user.defaultProjectId);
     if (!project || project.isDomain || !project.enabled) return { kind: 'unscoped' };
     const roles = await this.ctx.resolver.effectiveRoleIds(user.id, { kind: 'project', project });
     return roles.length > 0 ? { kind: 'project', projectId: project.id } : { kind: 'unscoped' };
