@@ -12,7 +12,10 @@ export interface CaseResult {
   title: string;
   detail: string;
   connections: number;
+  /** The median of the measured runs. */
   load: LoadResult;
+  /** req/s of every measured run, in order. */
+  runsPerSecond: number[];
   /** Server RSS peak during the measured run: sum over its processes of VmHWM, reset just before. */
   peakRssMiB: number;
   /** Largest summed VmRSS seen by sampling every 100 ms (a lower bound of the true peak). */
@@ -87,6 +90,7 @@ export interface BenchReport {
     /** Measured seconds for the password case: its answers come slowly and in bunches. */
     kdfDurationS: number;
     warmupS: number;
+    repeat: number;
     timeoutS: number;
     /** Longest wait per case for the machine's other work to drop below a quarter core. */
     quietWaitS: number;
