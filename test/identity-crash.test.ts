@@ -14,7 +14,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { freePort, REPO_ROOT, startTestCloud, type TestCloud } from './support/cloud.js';
+import { freePort, REPO_ROOT, servicePortsEnv, startTestCloud, type TestCloud } from './support/cloud.js';
 import { Burst, call, login } from './support/crash-burst.js';
 import { createScratchDatabase, postgresSkipReason, type ScratchDatabase } from './support/pg-database.js';
 
@@ -59,7 +59,7 @@ async function startAndKill(place: Place, killAt: KillAt, envPassword: boolean):
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     FLOTILLA_DATA_DIR: place.dataDir,
-    FLOTILLA_IDENTITY_PORT: String(port),
+    ...(await servicePortsEnv(port)),
     FLOTILLA_SCRYPT_LOG_N: '12',
   };
   delete env.FLOTILLA_DATABASE_URL;

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, REPO_ROOT } from '../../test/support/cloud.js';
+import { freePort, REPO_ROOT, servicePortsEnv } from '../../test/support/cloud.js';
 import { SERVER_ENV, serverArgs } from '../../src/platform/runtime.js';
 import { createPasswordHasher } from '../../src/identity/passwords.js';
 import type { BenchTarget, Engine } from './target.js';
@@ -42,7 +42,7 @@ export async function startFlotilla(opts: FlotillaTargetOptions): Promise<BenchT
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     FLOTILLA_DATA_DIR: dataDir,
-    FLOTILLA_IDENTITY_PORT: String(port),
+    ...(await servicePortsEnv(port)),
     FLOTILLA_ADMIN_PASSWORD: adminPassword,
     FLOTILLA_SCRYPT_LOG_N: String(opts.scryptLogN),
     ...SERVER_ENV,

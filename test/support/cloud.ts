@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVER_ENV, serverArgs } from '../../src/platform/runtime.js';
+import { DEFAULT_PORTS } from '../../src/platform/config.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -24,6 +25,19 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * FLOTILLA_<SERVICE>_PORT for every service, each a free loopback port (identity's may be given), so
+ * test clouds never collide with each other or with a cloud on the default ports.
+ */
+export async function servicePortsEnv(identityPort?: number): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const name of Object.keys(DEFAULT_PORTS)) {
+    const port = name === 'identity' && identityPort !== undefined ? identityPort : await freePort();
+    env[`FLOTILLA_${name.toUpperCase().replace(/-/g, '_')}_PORT`] = String(port);
+  }
+  return env;
 }
 
 export interface TestCloudOptions {
@@ -58,7 +72,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     FLOTILLA_DATA_DIR: dataDir,
-    FLOTILLA_IDENTITY_PORT: String(port),
+    ...(await servicePortsEnv(port)),
     FLOTILLA_ADMIN_PASSWORD: adminPassword,
     FLOTILLA_SCRYPT_LOG_N: process.env.FLOTILLA_SCRYPT_LOG_N ?? '12',
     ...(opts.databaseUrl ? { FLOTILLA_DATABASE_URL: opts.databaseUrl } : {}),
