@@ -16,8 +16,13 @@ export interface CatalogEntrySpec {
   url: string;
 }
 
+/** A user another service logs in as (project `service`, role `service`). */
+export interface ServiceUserSpec { name: string; password: string; }
+
 export interface BootstrapOptions {
   adminPassword: string;
+  /** Users the other services and agents log in as; their passwords are reset if they differ. */
+  serviceUsers?: readonly ServiceUserSpec[];
   /** Reset the admin password if it differs (the operator set FLOTILLA_ADMIN_PASSWORD). */
   resetPassword: boolean;
   region: string;
@@ -39,6 +44,12 @@ export async function bootstrap(ctx: IdentityContext, opts: BootstrapOptions): P
   const needsHash = !existingAdmin || (opts.resetPassword && !(await ctx.hasher.verify(opts.adminPassword, existingAdmin.passwordHash)));
   const hash = needsHash ? await ctx.hasher.hash(opts.adminPassword) : undefined;
   const now = new Date().toISOString();
+  const serviceHashes = new Map<string, string | undefined>();
+  for (const su of opts.serviceUsers ?? []) {
+    const existing = await ctx.users.findByName(su.name, DEFAULT_DOMAIN_ID);
+    const ok = existing ? await ctx.hasher.verify(su.password, existing.passwordHash) : false;
+    serviceHashes.set(su.name, ok ? undefined : await ctx.hasher.hash(su.password));
+  }
 
   const result = await ctx.db.transaction().execute(async (tx) => {
     const domain = await tx.selectFrom('project').select('id').where('id', '=', DEFAULT_DOMAIN_ID).executeTakeFirst();
@@ -89,6 +100,34 @@ export async function bootstrap(ctx: IdentityContext, opts: BootstrapOptions): P
     for (const [type, target] of [['UserProject', project.id], ['UserSystem', 'system']] as const) {
       await tx.insertInto('assignment').values({ type, actor_id: userId, target_id: target, role_id: adminRole, inherited: 0 })
         .onConflict((oc) => oc.doNothing()).execute();
+    }
+
+    if (opts.serviceUsers && opts.serviceUsers.length > 0) {
+      let serviceProject = await tx.selectFrom('project').select('id').where('domain_id', '=', DEFAULT_DOMAIN_ID).where('name', '=', 'service').executeTakeFirst();
+      if (!serviceProject) {
+        serviceProject = { id: newHexId() };
+        await tx.insertInto('project').values({
+          id: serviceProject.id, name: 'service', description: 'Service users of the cloud\'s own services.', enabled: 1,
+          domain_id: DEFAULT_DOMAIN_ID, parent_id: DEFAULT_DOMAIN_ID, is_domain: 0, extra: '{}',
+        }).execute();
+      }
+      for (const su of opts.serviceUsers) {
+        const row = await tx.selectFrom('identity_user').select('id').where('domain_id', '=', DEFAULT_DOMAIN_ID).where('name', '=', su.name).executeTakeFirst();
+        const newHash = serviceHashes.get(su.name);
+        let suId = row?.id;
+        if (!suId) {
+          suId = newHexId();
+          await tx.insertInto('identity_user').values({
+            id: suId, domain_id: DEFAULT_DOMAIN_ID, name: su.name, enabled: 1, default_project_id: serviceProject.id, extra: '{}', options: '{}',
+            created_at: now, last_active_at: null, password_hash: newHash!, password_created_at: now, password_expires_at: null,
+          }).execute();
+        } else if (newHash) {
+          await tx.updateTable('identity_user').set({ password_hash: newHash, password_created_at: now, enabled: 1 }).where('id', '=', suId).execute();
+        }
+        if (newHash) await tx.insertInto('password_history').values({ user_id: suId, hash: newHash, created_at: now }).execute();
+        await tx.insertInto('assignment').values({ type: 'UserProject', actor_id: suId, target_id: serviceProject.id, role_id: roleIds.get('service')!, inherited: 0 })
+          .onConflict((oc) => oc.doNothing()).execute();
+      }
     }
 
     const region = await tx.selectFrom('region').select('id').where('id', '=', opts.region).executeTakeFirst();

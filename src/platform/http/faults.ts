@@ -89,4 +89,28 @@ export function keystoneFaults(publicUrl: string): FaultRenderer {
   };
 }
 
+/** Nova's key per status; anything unlisted is a computeFault (nova/api/openstack/wsgi.py). */
+const NOVA_FAULT_NAMES: Readonly<Record<number, string>> = {
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  415: 'badMediaType',
+  429: 'overLimit',
+  501: 'notImplemented',
+  503: 'serviceUnavailable',
+};
+
+/** Nova: `{"itemNotFound": {"code": 404, "message": …}}`. */
+export function novaFaults(): FaultRenderer {
+  return (fault) => ({
+    status: fault.status,
+    headers: fault.headers,
+    body: { [NOVA_FAULT_NAMES[fault.status] ?? 'computeFault']: { code: fault.status, message: fault.message } },
+  });
+}
+
 export { Fault };
