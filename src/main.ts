@@ -12,7 +12,14 @@ import { DisposableStore } from './platform/lifecycle.js';
 import { writeFileAtomic } from './platform/files.js';
 import { createIdentityService } from './identity/index.js';
 import type { IdentityTables } from './identity/tables.js';
-import type { CatalogEntrySpec } from './identity/bootstrap.js';
+import type { CatalogEntrySpec, ServiceUserSpec } from './identity/bootstrap.js';
+import { IdentityClient } from './identity/client.js';
+import { ServiceSession } from './platform/auth/service-session.js';
+import { CachingTokenValidator } from './platform/auth/remote.js';
+import type { ServiceDeps, ServiceHandle } from './platform/service.js';
+import type { ServiceName } from './platform/config.js';
+import { createImageService, type ImageTables } from './image/index.js';
+import { createComputeService, type ComputeTables } from './compute/index.js';
 
 export const REGION = 'RegionOne';
 
@@ -58,7 +65,30 @@ export function cloudsYaml(config: Config, password: string): string {
 
 /** What each running service registers in the catalog. */
 export function catalogEntries(config: Config): CatalogEntrySpec[] {
-  return [{ type: 'identity', name: 'keystone', description: 'Flotilla Identity', url: `${serviceUrl(config, 'identity')}/v3` }];
+  return [
+    { type: 'identity', name: 'keystone', description: 'Flotilla Identity', url: `${serviceUrl(config, 'identity')}/v3` },
+    { type: 'image', name: 'glance', description: 'Flotilla Images', url: serviceUrl(config, 'image') },
+    { type: 'compute', name: 'nova', description: 'Flotilla Compute', url: `${serviceUrl(config, 'compute')}/v2.1` },
+  ];
+}
+
+/** The users Flotilla's own services and agents log in as. */
+export const SERVICE_USERS = ['glance', 'nova', 'compute-agent'] as const;
+export type ServiceUser = (typeof SERVICE_USERS)[number];
+
+/** Service users' passwords: generated on first run, kept in the data dir (0600). */
+export function servicePasswords(config: Config): Record<ServiceUser, string> {
+  const file = path.join(config.dataDir, 'service-passwords.json');
+  let stored: Partial<Record<ServiceUser, string>> = {};
+  if (fs.existsSync(file)) stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Record<ServiceUser, string>>;
+  const out = {} as Record<ServiceUser, string>;
+  let changed = false;
+  for (const name of SERVICE_USERS) {
+    out[name] = stored[name] ?? randomBytes(24).toString('base64url');
+    if (stored[name] === undefined) changed = true;
+  }
+  if (changed) writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`);
+  return out;
 }
 
 export interface RunningCloud {
@@ -80,9 +110,31 @@ export async function startCloud(config: Config, logger: Logger, say: (line: str
     const identity = await createIdentityService({ config, logger, database: identityDb });
     disposables.add(() => identity.close());
     say('bootstrapping identity (domain Default, project admin, user admin, roles, catalog)');
-    await identity.bootstrap({ adminPassword: password, resetPassword: fromEnv, region: REGION, services: catalogEntries(config) });
+    const passwords = servicePasswords(config);
+    const serviceUsers: ServiceUserSpec[] = SERVICE_USERS.map((name) => ({ name, password: passwords[name] }));
+    await identity.bootstrap({ adminPassword: password, resetPassword: fromEnv, region: REGION, services: catalogEntries(config), serviceUsers });
     await identity.app.listen({ host: config.bindHost, port: config.ports.identity });
     say(`identity listening on ${serviceUrl(config, 'identity')}/v3`);
+
+    // Every other service validates tokens through identity's API with one shared cache, and logs in as
+    // its own service user, exactly as it would running as its own process.
+    const identityClient = new IdentityClient(`${serviceUrl(config, 'identity')}/v3`);
+    const sessionFor = (user: ServiceUser): ServiceSession => new ServiceSession(identityClient, { user, password: passwords[user], project: 'service' });
+    const validatorSession = sessionFor('nova');
+    const validator = new CachingTokenValidator({ source: identityClient, serviceToken: () => validatorSession.token() });
+    validator.start();
+    disposables.add(() => validator.stop());
+    const startService = async <T>(name: ServiceName, user: ServiceUser, create: (deps: ServiceDeps<T>) => Promise<ServiceHandle>): Promise<void> => {
+      const database = await openDatabase<T>({ service: name.replace(/-/g, '_'), dataDir: config.dataDir, url: config.databaseUrl });
+      disposables.add(() => database.close());
+      const handle = await create({ config, logger, database, validator, identity: identityClient, session: sessionFor(user) });
+      disposables.add(() => handle.close());
+      await handle.app.listen({ host: config.bindHost, port: config.ports[name] });
+      await handle.start();
+      say(`${name} listening on ${serviceUrl(config, name)}`);
+    };
+    await startService<ImageTables>('image', 'glance', createImageService);
+    await startService<ComputeTables>('compute', 'nova', createComputeService);
     writeFileAtomic(cloudsFile, cloudsYaml(config, password));
     return { config, close: () => disposables.close() };
   } catch (err) {
@@ -117,7 +169,11 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
+  // `flotilla agent …` runs a standalone host agent (another simulated host) instead of the cloud.
+  const entry = process.argv[2] === 'agent'
+    ? async () => { const { runAgentProcess } = await import('./agent/main.js'); await runAgentProcess(process.argv.slice(3)); }
+    : main;
+  entry().catch((err: unknown) => {
     process.stderr.write(`flotilla: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     process.exit(1);
   });
