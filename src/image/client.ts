@@ -297,7 +297,7 @@ export class ImageClient {
    * data yet (Glance answers 204).
    */
   async download(token: string, id: string): Promise<ImageDownload> {
-    const res = await this.#request('GET', `/v2/images/${enc(id)}/file`, token, { headers: { accept: 'application/octet-stream' } });
+    const res = await this.#request('GET', `/v2/images/${enc(id)}/file`, token, { headers: { accept: 'application/octet-stream, application/json' } });
     if (res.statusCode === 204) {
       res.resume();
       throw new Conflict(`Image ${id} has no data.`);

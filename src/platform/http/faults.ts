@@ -12,12 +12,16 @@ export interface FaultInfo {
   headers: Record<string, string>;
   /** The fault's class name (e.g. 'NotFound'); some APIs expose it as a type. */
   type: string;
+  /** The request's Accept header, for APIs whose error body follows it (Glance's, through webob). */
+  accept?: string | undefined;
 }
 
 export interface RenderedFault {
   status: number;
   headers: Record<string, string>;
+  /** Sent as JSON unless `contentType` says otherwise (then it is a string). */
   body: unknown;
+  contentType?: string;
 }
 
 export type FaultRenderer = (fault: FaultInfo) => RenderedFault;
@@ -111,6 +115,54 @@ export function novaFaults(): FaultRenderer {
     headers: fault.headers,
     body: { [NOVA_FAULT_NAMES[fault.status] ?? 'computeFault']: { code: fault.status, message: fault.message } },
   });
+}
+
+/** The body webob would choose for an Accept header: `text/html` and `application/json` offered in that order. */
+export function webobBodyType(accept: string | undefined): 'html' | 'json' | 'plain' {
+  if (accept === undefined || accept.trim() === '') return 'html';
+  const ranges = accept.split(',').map((part) => {
+    const [type = '', ...params] = part.trim().split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    return { type, q: q === undefined ? 1 : Number(q.slice(2)) || 0 };
+  });
+  // Each offer takes the q of the most specific range that matches it.
+  const qFor = (offer: string): number => {
+    const [major] = offer.split('/');
+    const exact = ranges.find((r) => r.type === offer) ?? ranges.find((r) => r.type === `${major}/*`) ?? ranges.find((r) => r.type === '*/*');
+    return exact?.q ?? 0;
+  };
+  const html = qFor('text/html');
+  const json = qFor('application/json');
+  if (html <= 0 && json <= 0) return 'plain';
+  return json > html ? 'json' : 'html';
+}
+
+const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * Glance: its faults are webob's, whose body follows the Accept header: JSON `{"message", "code": "404 Not
+ * Found", "title"}` for clients that ask for JSON (Tempest, openstacksdk), an HTML page otherwise (what
+ * glanceclient, which accepts any type, parses), plain text when neither is acceptable. A 401 comes from
+ * keystonemiddleware in front of Glance: Keystone's JSON body and WWW-Authenticate.
+ */
+export function glanceFaults(identityUrl: string): FaultRenderer {
+  const keystone401 = keystoneFaults(identityUrl);
+  return (fault) => {
+    if (fault.status === 401) return keystone401(fault);
+    const reason = fault.status === 413 ? 'Request Entity Too Large' : title(fault.status);
+    const status = `${fault.status} ${reason}`;
+    switch (webobBodyType(fault.accept)) {
+      case 'json':
+        return { status: fault.status, headers: fault.headers, body: { message: fault.message, code: status, title: reason } };
+      case 'html':
+        return {
+          status: fault.status, headers: fault.headers, contentType: 'text/html; charset=UTF-8',
+          body: `<html>\n <head>\n  <title>${status}</title>\n </head>\n <body>\n  <h1>${status}</h1>\n  ${escapeHtml(fault.message)}<br /><br />\n\n\n\n </body>\n</html>`,
+        };
+      case 'plain':
+        return { status: fault.status, headers: fault.headers, contentType: 'text/plain; charset=UTF-8', body: `${status}\n\n${fault.message}\n\n   ` };
+    }
+  };
 }
 
 export { Fault };

@@ -75,10 +75,10 @@ export const REQUEST_ID_HEADER = 'x-openstack-request-id';
 
 /** Sends a fault for `err` in the app's format. Exposed for hooks that answer before routing. */
 export function sendFault(reply: FastifyReply, renderFault: FaultRenderer, err: unknown): FastifyReply {
-  const info = classify(err);
+  const info = { ...classify(err), accept: reply.request.headers.accept };
   if (info.status >= 500) reply.log.error({ err }, 'request failed');
   const rendered = renderFault(info);
-  return reply.code(rendered.status).headers(rendered.headers).type('application/json').send(rendered.body);
+  return reply.code(rendered.status).headers(rendered.headers).type(rendered.contentType ?? 'application/json').send(rendered.body);
 }
 
 /** Reads and discards the rest of a request body, up to a cap in bytes and time. */
