@@ -1,0 +1,44 @@
+/**
+ * Glance's default policies (glance/policies/, secure RBAC with new defaults enforced): project members
+ * manage their project's images, readers read them, admins do anything. Targets name the image's owner
+ * as `project_id`/`owner` and, for a shared image seen by a member project, that project as `member_id`.
+ *
+ * One addition for Flotilla's own services: the `service` role (nova and the host agents, through
+ * `service_api`) may read and download any image a user asks it to boot and upload data into the image of
+ * a snapshot it was asked to take.
+ */
+const ADMIN = 'rule:context_is_admin';
+const SERVICE = 'rule:service_api';
+const PROJECT_MEMBER = 'role:member and project_id:%(project_id)s';
+const PROJECT_READER = 'role:reader and project_id:%(project_id)s';
+const VISIBLE = "(project_id:%(project_id)s or project_id:%(member_id)s or 'community':%(visibility)s or 'public':%(visibility)s or 'shared':%(visibility)s)";
+const ADMIN_OR_PROJECT_MEMBER = `${ADMIN} or (${PROJECT_MEMBER})`;
+const ADMIN_OR_PROJECT_READER = `${ADMIN} or (${PROJECT_READER})`;
+const ADMIN_OR_SHARED_MEMBER = `${ADMIN} or (role:member and project_id:%(member_id)s)`;
+const ADMIN_OR_PROJECT_READER_OR_SHARED_MEMBER = `${ADMIN} or (role:reader and (project_id:%(project_id)s or project_id:%(member_id)s))`;
+
+export const imagePolicyRules = {
+  default: '',
+  context_is_admin: 'role:admin',
+  service_api: 'role:service or role:admin',
+
+  add_image: `${ADMIN} or (${PROJECT_MEMBER} and project_id:%(owner)s)`,
+  delete_image: ADMIN_OR_PROJECT_MEMBER,
+  get_image: `${ADMIN} or (role:reader and ${VISIBLE}) or ${SERVICE}`,
+  get_images: ADMIN_OR_PROJECT_READER,
+  modify_image: ADMIN_OR_PROJECT_MEMBER,
+  publicize_image: ADMIN,
+  communitize_image: ADMIN_OR_PROJECT_MEMBER,
+  download_image: `${ADMIN} or (role:member and ${VISIBLE}) or ${SERVICE}`,
+  upload_image: `${ADMIN_OR_PROJECT_MEMBER} or ${SERVICE}`,
+  deactivate: ADMIN_OR_PROJECT_MEMBER,
+  reactivate: ADMIN_OR_PROJECT_MEMBER,
+
+  add_member: ADMIN_OR_PROJECT_MEMBER,
+  delete_member: ADMIN_OR_PROJECT_MEMBER,
+  get_member: ADMIN_OR_PROJECT_READER_OR_SHARED_MEMBER,
+  get_members: ADMIN_OR_PROJECT_READER_OR_SHARED_MEMBER,
+  modify_member: ADMIN_OR_SHARED_MEMBER,
+} as const satisfies Readonly<Record<string, string>>;
+
+export type ImageAction = keyof typeof imagePolicyRules;
