@@ -1,0 +1,61 @@
+/**
+ * How a ServerSpec becomes a Docker container: a system container with Docker's init (tini) as PID 1
+ * running Flotilla's init, the config drive read-only, no Docker networking (the agent plugs ports), and
+ * the flavor as cgroup limits.
+ */
+import type { ServerSpec } from '../compute/agent-protocol.js';
+import type { ContainerCreate, ContainerInspect, ResourceUpdate } from './docker-api.js';
+import { CONFIG_MOUNT } from './config-drive.js';
+import { imageRef, LABEL } from './layout.js';
+
+export const INIT_MOUNT = '/run/flotilla/init';
+const MIB = 1024 * 1024;
+const CPU_PERIOD_US = 100_000;
+/** Processes per server unless the flavor says otherwise (extra spec `flotilla:pids_limit`). */
+export const DEFAULT_PIDS_LIMIT = 4096;
+/** Seconds a server gets to stop on SIGTERM before it is killed. */
+export const STOP_TIMEOUT_S = 10;
+
+/** The flavor as cgroup limits: memory = RAM (no swap), CPU quota = vcpus, a pids limit. */
+export function limitsFor(spec: ServerSpec): ResourceUpdate {
+  const pids = Number(spec.flavor.extraSpecs['flotilla:pids_limit']);
+  const memory = Math.max(6, spec.flavor.ramMb) * MIB;
+  return {
+    Memory: memory,
+    MemorySwap: memory,
+    CpuPeriod: CPU_PERIOD_US,
+    CpuQuota: Math.max(1, spec.flavor.vcpus) * CPU_PERIOD_US,
+    PidsLimit: Number.isInteger(pids) && pids > 0 ? pids : DEFAULT_PIDS_LIMIT,
+  };
+}
+
+/** True when the container's limits are what the spec's flavor asks for. */
+export function limitsMatch(c: ContainerInspect, want: ResourceUpdate): boolean {
+  const h = c.HostConfig;
+  return h.Memory === want.Memory && h.MemorySwap === want.MemorySwap && h.CpuQuota === want.CpuQuota
+    && h.CpuPeriod === want.CpuPeriod && (h.PidsLimit ?? 0) === want.PidsLimit;
+}
+
+export function createBody(spec: ServerSpec, host: string, initScript: string, configDir: string): ContainerCreate {
+  return {
+    Hostname: spec.hostname.slice(0, 63),
+    Image: imageRef(spec.image.id),
+    Entrypoint: ['/bin/sh', INIT_MOUNT],
+    Cmd: [],
+    Env: ['container=flotilla'],
+    Labels: {
+      [LABEL.server]: spec.id,
+      [LABEL.host]: host,
+      [LABEL.image]: spec.image.id,
+      [LABEL.rebuild]: String(spec.rebuildCount),
+    },
+    StopSignal: 'SIGTERM',
+    StopTimeout: STOP_TIMEOUT_S,
+    HostConfig: {
+      Init: true,
+      NetworkMode: 'none',
+      Binds: [`${initScript}:${INIT_MOUNT}:ro`, `${configDir}:${CONFIG_MOUNT}:ro`],
+      ...limitsFor(spec),
+    },
+  };
+}
