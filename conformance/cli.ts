@@ -5,6 +5,7 @@
  *   node dist/conformance/cli.js identity                  # starts a throwaway cloud, runs, reports
  *   node dist/conformance/cli.js identity --grow           # same, then appends passing tests to identity.txt
  *   node dist/conformance/cli.js identity --identity-url http://127.0.0.1:PORT/v3 --admin-password PW
+ *   node dist/conformance/cli.js image [--grow]            # the image suite (tempest.api.image.v2)
  *
  * Writes conformance/results/identity.json like the test does. Exits 1 when a ratchet test did not pass.
  */
@@ -12,6 +13,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startTestCloud, type TestCloud } from '../test/support/cloud.js';
 import { IDENTITY_RATCHET, IDENTITY_RESULTS, identitySuiteUnavailable, runIdentitySuite } from './identity.js';
+import { runImageCli } from './image.js';
 import { growRatchet } from './ratchet.js';
 import { formatSummary, writeReport } from './report.js';
 
@@ -26,8 +28,14 @@ async function main(): Promise<number> {
       'keep-workspace': { type: 'boolean', default: false },
     },
   });
+  if (positionals[0] === 'image' && positionals.length === 1) {
+    return runImageCli({
+      grow: values.grow, identityUrl: values['identity-url'], adminPassword: values['admin-password'],
+      concurrency: Number(values.concurrency), keepWorkspace: values['keep-workspace'],
+    });
+  }
   if (positionals[0] !== 'identity' || positionals.length !== 1) {
-    process.stderr.write('usage: cli.js identity [--grow] [--identity-url URL --admin-password PW] [--concurrency N] [--keep-workspace]\n');
+    process.stderr.write('usage: cli.js identity|image [--grow] [--identity-url URL --admin-password PW] [--concurrency N] [--keep-workspace]\n');
     return 2;
   }
   const unavailable = identitySuiteUnavailable();

@@ -15,9 +15,10 @@ export interface TempestTarget {
 
 type Section = Record<string, string | number | boolean>;
 
-/** Tempest's service switches, all off: the catalog lists only keystone today (see src/main.ts). */
-const SERVICES_OFF: Section = {
-  nova: false, glance: false, neutron: false, cinder: false, swift: false, horizon: false,
+/** Tempest's service switches: on only for what the catalog lists (see src/main.ts). */
+const SERVICES: Section = {
+  // glance: the image service (Glance v2, src/image).
+  nova: false, glance: true, neutron: false, cinder: false, swift: false, horizon: false,
   // Options that plugins for our future services register; harmless when those plugins are absent.
   heat: false, magnum: false, murano: false, placement: false,
 };
@@ -74,7 +75,29 @@ export function tempestSections(target: TempestTarget): Record<string, Section> 
     },
     // Tempest 33's identity API tests do not read this; keystone's rbac suite and other services' do.
     enforce_scope: { keystone: false },
-    service_available: SERVICES_OFF,
+    service_available: SERVICES,
+    image: {
+      catalog_type: 'image',
+      endpoint_type: 'public',
+      // Every format Glance accepts by default; the first of each is what Tempest's images use.
+      container_formats: 'bare,ami,ari,aki,ovf,ova,docker,compressed',
+      disk_formats: 'raw,qcow2,ami,ari,aki,vhd,vhdx,vmdk,vdi,iso,ploop',
+      // No image cache middleware (its API is Glance's 2.14+ cache management).
+      image_caching_enabled: false,
+      // Only the web-download import reads this; import is off, and it must never leave 127.0.0.1.
+      http_image: 'http://127.0.0.1:9/cirros.tar.gz',
+      build_timeout: 60,
+    },
+    'image-feature-enabled': {
+      api_v2: true,
+      api_v1: false,
+      // Interoperable import (stage + import, web-download) is not implemented; uploads are PUT /file.
+      import_image: false,
+      // os_glance_* properties are reserved, as in Glance since Wallaby.
+      os_glance_reserved: true,
+      // Locations are not exposed (show_multiple_locations off): data lives in Flotilla's blob store.
+      manage_locations: false,
+    },
     // No servers to ssh into.
     validation: { run_validation: false },
     oslo_concurrency: { lock_path: `${target.workspace}/tempest_lock` },
