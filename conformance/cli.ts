@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startTestCloud, type TestCloud } from '../test/support/cloud.js';
-import { IDENTITY_RATCHET, IDENTITY_RESULTS, identitySuiteUnavailable, runIdentitySuite } from './identity.js';
+import { IDENTITY_CLOUD_ENV, IDENTITY_RATCHET, IDENTITY_RESULTS, identitySuiteUnavailable, runIdentitySuite } from './identity.js';
 import { runImageCli } from './image.js';
 import { growRatchet } from './ratchet.js';
 import { formatSummary, writeReport } from './report.js';
@@ -47,7 +47,7 @@ async function main(): Promise<number> {
   let identityUrl = values['identity-url'];
   let adminPassword = values['admin-password'];
   if (!identityUrl || adminPassword === undefined) {
-    cloud = await startTestCloud();
+    cloud = await startTestCloud({ env: { ...IDENTITY_CLOUD_ENV } });
     ({ identityUrl, adminPassword } = cloud);
     process.stdout.write(`started a throwaway cloud at ${identityUrl} (data in ${cloud.dataDir})\n`);
   }

@@ -23,6 +23,20 @@ export const IDENTITY_RESULTS = path.join(CONFORMANCE_DIR, 'results', 'identity.
 const PACKAGES = ['tempest', 'keystone-tempest-plugin'] as const;
 const PLUGIN_DIR = '/usr/lib/python3/dist-packages/keystone_tempest_plugin';
 
+/**
+ * Lockout and password history are off by default (as in Keystone); the conformance cloud turns them on
+ * so that Tempest's security-compliance tests run against them. A short lockout keeps the locked test
+ * user from slowing anything else.
+ */
+export const IDENTITY_SECURITY_COMPLIANCE = { lockoutFailureAttempts: 2, lockoutDuration: 10, uniqueLastPasswordCount: 2 } as const;
+
+/** Environment for the cloud the identity suite runs against. */
+export const IDENTITY_CLOUD_ENV: Readonly<Record<string, string>> = {
+  FLOTILLA_LOCKOUT_FAILURE_ATTEMPTS: String(IDENTITY_SECURITY_COMPLIANCE.lockoutFailureAttempts),
+  FLOTILLA_LOCKOUT_DURATION: String(IDENTITY_SECURITY_COMPLIANCE.lockoutDuration),
+  FLOTILLA_UNIQUE_LAST_PASSWORD_COUNT: String(IDENTITY_SECURITY_COMPLIANCE.uniqueLastPasswordCount),
+};
+
 /** Why the identity suite cannot run here, or undefined. */
 export function identitySuiteUnavailable(): string | undefined {
   return tempestUnavailable()
@@ -42,7 +56,7 @@ export async function runIdentitySuite(opts: {
   concurrency?: number;
   log?: (line: string) => void;
 }): Promise<IdentitySuiteResult> {
-  const run = await runTempest({ ...opts, regex: IDENTITY_SELECTION });
+  const run = await runTempest({ ...opts, regex: IDENTITY_SELECTION, securityCompliance: IDENTITY_SECURITY_COMPLIANCE });
   const ratchet = readRatchet(IDENTITY_RATCHET);
   const check = checkRatchet(ratchet, run.tests);
   const report = buildReport({

@@ -11,6 +11,11 @@ export interface TempestTarget {
   adminPassword: string;
   /** The Tempest workspace; logs and locks live under it. */
   workspace: string;
+  /**
+   * The cloud's [security_compliance] settings, when it was started with them on (they are off by
+   * default, as in Keystone); Tempest then tests lockout and password history with these values.
+   */
+  securityCompliance?: { lockoutFailureAttempts: number; lockoutDuration: number; uniqueLastPasswordCount: number };
 }
 
 type Section = Record<string, string | number | boolean>;
@@ -51,6 +56,13 @@ export function tempestSections(target: TempestTarget): Record<string, Section> 
       admin_role: 'admin',
       // Flotilla's policies accept role:admin on a project-scoped token (no domain-scoped admin needed).
       admin_domain_scope: false,
+      ...(target.securityCompliance ? {
+        user_lockout_failure_attempts: target.securityCompliance.lockoutFailureAttempts,
+        user_lockout_duration: target.securityCompliance.lockoutDuration,
+        user_unique_last_password_count: target.securityCompliance.uniqueLastPasswordCount,
+        // Tempest restores passwords by cycling through new ones: the cloud must allow that (age 0).
+        user_minimum_password_age: 0,
+      } : {}),
     },
     'identity-feature-enabled': {
       api_v2: false,
@@ -60,8 +72,9 @@ export function tempestSections(target: TempestTarget): Record<string, Section> 
       application_credentials: true,
       trust: true,
       project_tags: true,
-      // PCI-DSS lockout and password history are Keystone options that default to off; so are ours.
-      security_compliance: false,
+      // PCI-DSS lockout and password history: Keystone options, off by default in Keystone and in
+      // Flotilla; on when the cloud under test was started with them (see conformance/identity.ts).
+      security_compliance: target.securityCompliance !== undefined,
       immutable_user_source: false,
       // Keystone's domain_specific_drivers_enabled: each domain may have its own identity backend, and
       // listing users or groups then needs a domain filter. Flotilla stores domain configs (the API) but

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readTests, type SubunitTest } from './subunit.js';
-import { renderTempestConf } from './tempest-conf.js';
+import { renderTempestConf, type TempestTarget } from './tempest-conf.js';
 
 const TEMPEST = '/usr/bin/tempest';
 
@@ -50,6 +50,8 @@ export interface TempestRun {
 export interface TempestRunOptions {
   identityUrl: string;
   adminPassword: string;
+  /** The cloud's [security_compliance] settings, if it runs with them on (see tempest-conf.ts). */
+  securityCompliance?: TempestTarget['securityCompliance'];
   /** stestr selection regex. */
   regex: string;
   /** Worker processes; 2 suits the project's 2-core machines. */
@@ -212,7 +214,10 @@ export async function runTempest(opts: TempestRunOptions): Promise<TempestRun> {
     const init = await run(['init', '--workspace-path', path.join(root, 'workspaces.yaml'), workspace], root, deadline);
     if (init.code !== 0) throw new Error(`tempest init failed (${init.code}):\n${init.stderr}`);
     const conf = path.join(workspace, 'etc', 'tempest.conf');
-    fs.writeFileSync(conf, renderTempestConf({ identityUrl: opts.identityUrl, adminPassword: opts.adminPassword, workspace }), { mode: 0o600 });
+    fs.writeFileSync(conf, renderTempestConf({
+      identityUrl: opts.identityUrl, adminPassword: opts.adminPassword, workspace,
+      ...(opts.securityCompliance ? { securityCompliance: opts.securityCompliance } : {}),
+    }), { mode: 0o600 });
     // The logging.conf `tempest init` copies makes every worker truncate one tempest.log; without it,
     // oslo.log appends to [DEFAULT] log_dir/log_file and the request log stays whole.
     fs.rmSync(path.join(workspace, 'etc', 'logging.conf'), { force: true });

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
-import { IDENTITY_RATCHET, IDENTITY_RESULTS, identitySuiteUnavailable, runIdentitySuite } from '../conformance/identity.js';
+import { IDENTITY_CLOUD_ENV, IDENTITY_RATCHET, IDENTITY_RESULTS, identitySuiteUnavailable, runIdentitySuite } from '../conformance/identity.js';
 import { checkRatchet, growRatchet, readRatchet } from '../conformance/ratchet.js';
 import { countOutcomes, formatSummary, oneLineReason, writeReport } from '../conformance/report.js';
 import { readTests, type SubunitStatus } from '../conformance/subunit.js';
@@ -134,7 +134,7 @@ describe('conformance tooling', () => {
 
 describe('Tempest identity conformance', { skip: identitySuiteUnavailable() }, () => {
   let cloud: TestCloud;
-  before(async () => { cloud = await startTestCloud(); });
+  before(async () => { cloud = await startTestCloud({ env: { ...IDENTITY_CLOUD_ENV } }); });
   after(async () => {
     if (!cloud) return;
     await cloud.stop();

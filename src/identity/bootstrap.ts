@@ -89,6 +89,7 @@ export async function bootstrap(ctx: IdentityContext, opts: BootstrapOptions): P
       await tx.insertInto('identity_user').values({
         id: userId, domain_id: DEFAULT_DOMAIN_ID, name: 'admin', enabled: 1, default_project_id: null, extra: '{}', options: '{}',
         created_at: now, last_active_at: null, password_hash: hash!, password_created_at: now, password_expires_at: null,
+        failed_auth_count: 0, failed_auth_at: null,
       }).execute();
       await tx.insertInto('password_history').values({ user_id: userId, hash: hash!, created_at: now }).execute();
     } else if (hash) {
@@ -120,6 +121,7 @@ export async function bootstrap(ctx: IdentityContext, opts: BootstrapOptions): P
           await tx.insertInto('identity_user').values({
             id: suId, domain_id: DEFAULT_DOMAIN_ID, name: su.name, enabled: 1, default_project_id: serviceProject.id, extra: '{}', options: '{}',
             created_at: now, last_active_at: null, password_hash: newHash!, password_created_at: now, password_expires_at: null,
+            failed_auth_count: 0, failed_auth_at: null,
           }).execute();
         } else if (newHash) {
           await tx.updateTable('identity_user').set({ password_hash: newHash, password_created_at: now, enabled: 1 }).where('id', '=', suId).execute();

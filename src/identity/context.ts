@@ -12,6 +12,7 @@ import { policyCredentials, type AuthContext } from '../platform/auth/context.js
 import type { IdentityTables } from './tables.js';
 import type { Generation } from './cache.js';
 import type { PasswordHasher } from './passwords.js';
+import type { PasswordPolicy } from './users/password-policy.js';
 import type { KeyRepository } from './keys.js';
 import type { ResourceStore } from './resource/store.js';
 import type { UserStore } from './users/store.js';
@@ -32,6 +33,8 @@ export interface IdentityContext {
   readonly enforcer: PolicyEnforcer;
   readonly generation: Generation;
   readonly hasher: PasswordHasher;
+  /** Lockout and password rules ([security_compliance]). */
+  readonly passwordPolicy: PasswordPolicy;
   readonly tokenKeys: KeyRepository;
   readonly credentialKeys: KeyRepository;
   readonly resources: ResourceStore;

@@ -19,6 +19,7 @@ import { identityMigrations } from './migrations/index.js';
 import { identityPolicyRules } from './policy-rules.js';
 import { Generation } from './cache.js';
 import { createPasswordHasher } from './passwords.js';
+import { PasswordPolicy } from './users/password-policy.js';
 import { KeyRepository } from './keys.js';
 import { ResourceStore } from './resource/store.js';
 import { UserStore } from './users/store.js';
@@ -98,11 +99,13 @@ export async function createIdentityService(opts: IdentityOptions): Promise<Iden
     serviceProviders: () => enabledServiceProviders(federation),
   });
 
+  const hasher = createPasswordHasher(config.identity.scryptLogN);
   const context: IdentityContext = {
     config, log, db, baseUrl,
     enforcer: new PolicyEnforcer(identityPolicyRules),
     generation,
-    hasher: createPasswordHasher(config.identity.scryptLogN),
+    hasher,
+    passwordPolicy: new PasswordPolicy(config.identity.securityCompliance, hasher, users),
     tokenKeys, credentialKeys, resources, users, assignments, resolver, catalog, trusts, appCreds, revocations, tokens,
   };
 

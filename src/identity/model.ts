@@ -38,6 +38,9 @@ export interface User {
   passwordHash: string | null;
   passwordCreatedAt: string | null;
   passwordExpiresAt: string | null;
+  /** Failed password logins since the last success (for lockout). */
+  failedAuthCount: number;
+  failedAuthAt: string | null;
 }
 
 export interface Group {

@@ -30,6 +30,8 @@ export interface UserTable {
   password_hash: string | null;
   password_created_at: string | null;
   password_expires_at: string | null;
+  failed_auth_count: number;
+  failed_auth_at: string | null;
 }
 
 export interface PasswordHistoryTable { user_id: string; hash: string; created_at: string; }

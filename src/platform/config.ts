@@ -40,7 +40,28 @@ export interface Config {
     readonly scryptLogN: number;
     /** Largest request body accepted, in bytes. */
     readonly maxBodyBytes: number;
+    /** Keystone's [security_compliance] options; all off by default, as in Keystone. */
+    readonly securityCompliance: SecurityCompliance;
   };
+}
+
+/** PCI-DSS style password and lockout rules (Keystone's [security_compliance] section). */
+export interface SecurityCompliance {
+  /** Failed password logins before the account locks (0: never). */
+  readonly lockoutFailureAttempts: number;
+  /** Seconds a locked account stays locked (0 with attempts > 0: until an admin re-enables it). */
+  readonly lockoutDuration: number;
+  /** A self-service password change must differ from this many most recent passwords (0/1: off). */
+  readonly uniqueLastPasswordCount: number;
+  /** Days a password must be kept before its owner may change it. */
+  readonly minimumPasswordAgeDays: number;
+  /** Days until a newly set password expires (0: never). */
+  readonly passwordExpiresDays: number;
+  /** Passwords an admin sets are expired at once, so the user must choose one. */
+  readonly changePasswordUponFirstUse: boolean;
+  /** Every new password must match this (JavaScript) regular expression, if set. */
+  readonly passwordRegex: string | undefined;
+  readonly passwordRegexDescription: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -77,6 +98,16 @@ export function loadConfig(env: Env = process.env): Config {
       maxActiveKeys: int(env, 'FLOTILLA_TOKEN_MAX_ACTIVE_KEYS', 3, 2),
       scryptLogN: int(env, 'FLOTILLA_SCRYPT_LOG_N', 15, 10),
       maxBodyBytes: int(env, 'FLOTILLA_MAX_BODY_BYTES', 114688, 1024),
+      securityCompliance: Object.freeze({
+        lockoutFailureAttempts: int(env, 'FLOTILLA_LOCKOUT_FAILURE_ATTEMPTS', 0, 0),
+        lockoutDuration: int(env, 'FLOTILLA_LOCKOUT_DURATION', 1800, 0),
+        uniqueLastPasswordCount: int(env, 'FLOTILLA_UNIQUE_LAST_PASSWORD_COUNT', 0, 0),
+        minimumPasswordAgeDays: int(env, 'FLOTILLA_MINIMUM_PASSWORD_AGE', 0, 0),
+        passwordExpiresDays: int(env, 'FLOTILLA_PASSWORD_EXPIRES_DAYS', 0, 0),
+        changePasswordUponFirstUse: env.FLOTILLA_CHANGE_PASSWORD_UPON_FIRST_USE === '1' || env.FLOTILLA_CHANGE_PASSWORD_UPON_FIRST_USE === 'true',
+        passwordRegex: env.FLOTILLA_PASSWORD_REGEX || undefined,
+        passwordRegexDescription: env.FLOTILLA_PASSWORD_REGEX_DESCRIPTION || undefined,
+      }),
     }),
   });
 }

@@ -263,11 +263,12 @@ function addTokenCases(inputs: CaseInputs, rng: Rng, add: Add): void {
   for (const t of tamperedTokens(admin, rng)) {
     add(projects, { label: `GET /v3/projects with tampered admin token (${t.label})`, path: '/v3/projects', headers: { 'x-auth-token': t.token }, expect: [401] });
   }
-  // Tampered, foreign and revoked tokens inside an auth request (token method).
+  // Tampered, foreign and revoked tokens inside an auth request (token method): Keystone answers 404
+  // (the token is not found), not 401.
   const auth: RouteSpec = { family: 'auth', method: 'POST', path: '/v3/auth/tokens', caller: 'none' };
   const tokenAuth = (id: string): string => JSON.stringify({ auth: { identity: { methods: ['token'], token: { id } } } });
   for (const [label, id] of [...tampered.map((t) => [t.label, t.token] as const), ['foreign-key', inputs.foreignToken] as const, ['revoked', inputs.revokedToken] as const]) {
-    add(auth, { label: `POST /v3/auth/tokens with a token method token (${label})`, path: '/v3/auth/tokens', headers: { 'content-type': 'application/json' }, body: tokenAuth(id), expect: [401] });
+    add(auth, { label: `POST /v3/auth/tokens with a token method token (${label})`, path: '/v3/auth/tokens', headers: { 'content-type': 'application/json' }, body: tokenAuth(id), expect: [404] });
   }
 }
 

@@ -3,7 +3,7 @@
  * Each method proves one user; all must agree. The scope is then checked and, if none was asked for,
  * the user's default project is used when the user has roles there (Keystone's behaviour).
  */
-import { BadRequest, Forbidden, Unauthorized } from '../../platform/errors.js';
+import { BadRequest, Forbidden, NotFound, Unauthorized } from '../../platform/errors.js';
 import type { IdentityContext } from '../context.js';
 import { Lookups } from '../lookups.js';
 import type { ApplicationCredential, Project, Trust, User } from '../model.js';
@@ -147,8 +147,15 @@ export class Authenticator {
     const found = await this.#findUser(p.user);
     // Keystone answers a missing password like a wrong one.
     if (typeof p.user.password !== 'string') throw unauthorized();
+    const policy = this.ctx.passwordPolicy;
+    if (found && policy.isLocked(found)) throw new Unauthorized(`The account is locked for user: ${found.id}.`);
     const ok = await this.ctx.hasher.verify(p.user.password, found?.passwordHash);
-    if (!found || !ok) throw unauthorized();
+    if (!found || !ok) {
+      // A failed attempt is a write: the cached user must see the new count.
+      if (found && (await policy.recordFailure(found))) this.ctx.generation.bump();
+      throw unauthorized();
+    }
+    if (await policy.recordSuccess(found)) this.ctx.generation.bump();
     const user = await this.#activeUser(found);
     if (user.passwordExpiresAt && Date.parse(user.passwordExpiresAt) <= Date.now() && !user.options.ignore_password_expiry) {
       throw new Unauthorized(`The password is expired and needs to be changed for user: ${user.id}.`);
@@ -159,8 +166,14 @@ export class Authenticator {
   async #token(req: AuthRequest): Promise<Proof> {
     const t = req.identity.token;
     if (!t || typeof t.id !== 'string') throw new BadRequest("Invalid input for field 'identity': 'token' is a required property");
-    const { payload } = await this.ctx.tokens.validate(t.id, { includeCatalog: false });
-    return { userId: payload.userId, parent: payload };
+    try {
+      const { payload } = await this.ctx.tokens.validate(t.id, { includeCatalog: false });
+      return { userId: payload.userId, parent: payload };
+    } catch (err) {
+      // As Keystone: a token that is invalid, expired or revoked is "not found" for the token method.
+      if (err instanceof Unauthorized) throw new NotFound('Could not find token: the token is invalid, expired or revoked.');
+      throw err;
+    }
   }
 
   async #appCred(req: AuthRequest): Promise<Proof> {

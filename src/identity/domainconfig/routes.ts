@@ -53,16 +53,21 @@ export function domainConfigRoutes(app: FastifyInstance, ctx: IdentityContext): 
     return option !== undefined ? { [first.option]: first.value } : toGroups(found);
   }
 
-  /** Flotilla sets no password rules yet, so both readable options are unset (null), as Keystone's defaults. */
+  /** The configured password format rule ([security_compliance] password_regex and its description). */
   function securityCompliance(domainId: string, option?: string): Record<string, OptionValue> {
+    const rules = ctx.passwordPolicy.rules;
+    const values: Record<(typeof READABLE_SECURITY_OPTIONS)[number], OptionValue> = {
+      password_regex: rules.passwordRegex ?? null,
+      password_regex_description: rules.passwordRegexDescription ?? null,
+    };
     if (domainId !== DEFAULT_DOMAIN_ID) {
       throw invalidConfig('Reading security compliance information for any domain other than the default domain is not allowed or supported');
     }
     if (option !== undefined && !(READABLE_SECURITY_OPTIONS as readonly string[]).includes(option)) {
       throw invalidConfig('Reading security compliance values other than password_regex and password_regex_description is not allowed');
     }
-    if (option !== undefined) return { [option]: null };
-    return { [SECURITY_COMPLIANCE]: Object.fromEntries(READABLE_SECURITY_OPTIONS.map((o) => [o, null])) };
+    if (option !== undefined) return { [option]: values[option as (typeof READABLE_SECURITY_OPTIONS)[number]] };
+    return { [SECURITY_COMPLIANCE]: values };
   }
 
   const read = async (request: FastifyRequest<{ Params: Params }>): Promise<{ config: Record<string, OptionValue> }> => {

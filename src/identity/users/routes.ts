@@ -101,6 +101,8 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
     if (!domain?.isDomain) throw new NotFound(`Could not find domain: ${domainId}.`);
     const now = new Date().toISOString();
     const password = typeof body.password === 'string' ? body.password : null;
+    if (password !== null) ctx.passwordPolicy.checkFormat(password);
+    const options = validateOptions(body.options);
     const user: User = {
       id: newHexId(),
       name: String(body.name),
@@ -108,12 +110,14 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
       enabled: bodyBool(body.enabled, true),
       defaultProjectId: await checkDefaultProject(body.default_project_id),
       extra: extrasOf(body, USER_RESERVED),
-      options: validateOptions(body.options),
+      options,
       createdAt: now,
       lastActiveAt: null,
       passwordHash: password === null ? null : await ctx.hasher.hash(password),
       passwordCreatedAt: password === null ? null : now,
-      passwordExpiresAt: null,
+      passwordExpiresAt: password === null ? null : ctx.passwordPolicy.expiryFor(options, true),
+      failedAuthCount: 0,
+      failedAuthAt: null,
     };
     await ctx.users.insert(user);
     return reply.code(201).send({ user: renderUser(ctx, user) });
@@ -134,15 +138,20 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
     if (body.domain_id !== undefined && body.domain_id !== current.domainId) throw new BadRequest('Cannot change Domain ID');
     if (body.id !== undefined && body.id !== current.id) throw new BadRequest('Cannot change user ID');
     const password = typeof body.password === 'string' ? body.password : undefined;
+    if (password !== undefined) ctx.passwordPolicy.checkFormat(password);
     const now = new Date().toISOString();
+    const options = validateOptions(body.options, current.options);
+    const enabling = !current.enabled && bodyBool(body.enabled, current.enabled);
     const next: User = {
       ...current,
       name: typeof body.name === 'string' ? body.name : current.name,
       enabled: bodyBool(body.enabled, current.enabled),
       defaultProjectId: body.default_project_id === undefined ? current.defaultProjectId : await checkDefaultProject(body.default_project_id),
       extra: { ...current.extra, ...extrasOf(body, USER_RESERVED) },
-      options: validateOptions(body.options, current.options),
-      ...(password !== undefined ? { passwordHash: await ctx.hasher.hash(password), passwordCreatedAt: now, passwordExpiresAt: null } : {}),
+      options,
+      ...(password !== undefined ? { passwordHash: await ctx.hasher.hash(password), passwordCreatedAt: now, passwordExpiresAt: ctx.passwordPolicy.expiryFor(options, true) } : {}),
+      // An admin enabling a user (or resetting its password) lifts a lockout.
+      ...(enabling || password !== undefined ? { failedAuthCount: 0, failedAuthAt: null } : {}),
     };
     await ctx.users.update(next, password !== undefined);
     if (password !== undefined || (current.enabled && !next.enabled)) await ctx.revocations.revoke({ user_id: current.id });
@@ -174,8 +183,13 @@ export function userRoutes(app: FastifyInstance, ctx: IdentityContext): void {
     const ok = await ctx.hasher.verify(body.original_password, user?.passwordHash);
     if (!user || !ok || !user.enabled) throw new Unauthorized('Error when changing user password: The request you have made requires authentication.');
     if (user.options.lock_password === true) throw new BadRequest('You are not allowed to change the password of this user.');
+    ctx.passwordPolicy.checkFormat(body.password);
+    await ctx.passwordPolicy.checkSelfServiceChange(user, body.password);
     const now = new Date().toISOString();
-    await ctx.users.update({ ...user, passwordHash: await ctx.hasher.hash(body.password), passwordCreatedAt: now, passwordExpiresAt: null }, true);
+    await ctx.users.update({
+      ...user, passwordHash: await ctx.hasher.hash(body.password), passwordCreatedAt: now,
+      passwordExpiresAt: ctx.passwordPolicy.expiryFor(user.options, false), failedAuthCount: 0, failedAuthAt: null,
+    }, true);
     await ctx.revocations.revoke({ user_id: user.id });
     return reply.code(204).send();
   });

@@ -12,7 +12,7 @@ const NOW = '2026-01-01T00:00:00.000Z';
 function user(name: string, domainId = 'default', extra: Partial<User> = {}): User {
   return {
     id: newHexId(), name, domainId, enabled: true, defaultProjectId: null, extra: {}, options: {}, createdAt: NOW,
-    lastActiveAt: null, passwordHash: `hash-of-${name}`, passwordCreatedAt: NOW, passwordExpiresAt: null, ...extra,
+    lastActiveAt: null, passwordHash: `hash-of-${name}`, passwordCreatedAt: NOW, passwordExpiresAt: null, failedAuthCount: 0, failedAuthAt: null, ...extra,
   };
 }
 

@@ -31,6 +31,8 @@ function toUser(r: UserTable): User {
     passwordHash: r.password_hash,
     passwordCreatedAt: r.password_created_at,
     passwordExpiresAt: r.password_expires_at,
+    failedAuthCount: r.failed_auth_count,
+    failedAuthAt: r.failed_auth_at,
   };
 }
 
@@ -87,6 +89,8 @@ export class UserStore {
           password_hash: u.passwordHash,
           password_created_at: u.passwordCreatedAt,
           password_expires_at: u.passwordExpiresAt,
+          failed_auth_count: u.failedAuthCount,
+          failed_auth_at: u.failedAuthAt,
         }).execute();
         if (u.passwordHash) await this.#remember(u.id, u.passwordHash, u.passwordCreatedAt ?? u.createdAt, tx);
       });
@@ -111,6 +115,8 @@ export class UserStore {
           password_hash: u.passwordHash,
           password_created_at: u.passwordCreatedAt,
           password_expires_at: u.passwordExpiresAt,
+          failed_auth_count: u.failedAuthCount,
+          failed_auth_at: u.failedAuthAt,
         }).where('id', '=', u.id).execute();
         if (passwordChanged && u.passwordHash) await this.#remember(u.id, u.passwordHash, u.passwordCreatedAt ?? new Date().toISOString(), tx);
       });
@@ -130,6 +136,18 @@ export class UserStore {
     const rows = await this.#db.selectFrom('password_history').select('hash').where('user_id', '=', userId)
       .orderBy('created_at', 'desc').limit(count).execute();
     return rows.map((r) => r.hash);
+  }
+
+  /** Counts a failed password login. */
+  async recordFailedAuth(userId: string, at: string): Promise<void> {
+    await this.#db.updateTable('identity_user')
+      .set((eb) => ({ failed_auth_count: eb('failed_auth_count', '+', 1), failed_auth_at: at }))
+      .where('id', '=', userId).execute();
+  }
+
+  /** Clears the failed-login count (a successful login, or an admin re-enabling the user). */
+  async resetFailedAuth(userId: string): Promise<void> {
+    await this.#db.updateTable('identity_user').set({ failed_auth_count: 0, failed_auth_at: null }).where('id', '=', userId).execute();
   }
 
   async touchLastActive(userId: string, at: string): Promise<void> {
