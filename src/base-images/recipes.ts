@@ -1,0 +1,25 @@
+/**
+ * The base images `npm start` builds, in the order it builds and registers them (the quick one first).
+ * A new image is one more entry: e.g. issue 7's `debian-12-docker` is
+ *
+ *   debianRecipe({ ...DEBIAN_12, name: 'debian-12-docker', packages: [...DEBIAN_12.packages, 'docker.io', 'busybox'],
+ *                  description: 'Debian 12 with Docker preloaded, built by Flotilla' })
+ */
+import { busybox } from './busybox.js';
+import { debianRecipe, type DebianRecipeSpec } from './debian.js';
+import type { Recipe } from './recipe.js';
+
+/**
+ * Debian 12 as a server: sshd, TLS roots, `ip`, `ping`, `ps`/`top`/`free`, a pager, and /etc/services
+ * and friends (netbase). Nothing else: people add what they need with apt.
+ */
+export const DEBIAN_12: DebianRecipeSpec = {
+  name: 'debian-12',
+  release: 'bookworm',
+  version: '12',
+  packages: ['openssh-server', 'ca-certificates', 'iproute2', 'iputils-ping', 'procps', 'less', 'netbase'],
+  revision: 1,
+  description: 'Debian 12 (bookworm) minbase with openssh-server, built by Flotilla',
+};
+
+export const RECIPES: readonly Recipe[] = [busybox, debianRecipe(DEBIAN_12)];
