@@ -49,8 +49,8 @@ export interface AgentOptions {
   computeUrl: string;
   /** The image endpoint, e.g. http://127.0.0.1:9292. */
   imageUrl: string;
-  /** Logged in as the `compute-agent` service user. */
-  session: ServiceSession;
+  /** Logged in as the `compute-agent` service user (a ServiceSession; anything that yields its tokens). */
+  session: Pick<ServiceSession, 'token' | 'invalidate'>;
   /** How many servers are worked on at once (default 8). */
   concurrency?: number;
 }

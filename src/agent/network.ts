@@ -7,7 +7,7 @@
  *
  * Transit /30s come from 198.19.0.0/17: root links from 198.19.0.0/18 (unique on the machine), network
  * links from 198.19.64.0/18 (unique within one host namespace). Tenants cannot reach each other: a
- * network's namespace has no route to any other tenant address (198.18.0.0/15 is unreachable there), and
+ * network's namespace has no route to any other tenant address (198.18.0.0/16 is unreachable there), and
  * the host namespace forwards nothing a tenant starts (only replies to traffic from the root namespace).
  * Every step checks before it changes, so any pass may have half-run before.
  */
@@ -24,7 +24,7 @@ import { deleteNamespace, ensureNamespace, listNamespaces } from './netns.js';
 const ROOT_TRANSIT = { base: '198.19.0.0', slots: 4096 };
 const NETWORK_TRANSIT = { base: '198.19.64.0', slots: 4096 };
 /** Every tenant network lives in here (docs/design/compute-and-images.md). */
-const TENANT_POOL = '198.18.0.0/15';
+const TENANT_POOL = '198.18.0.0/16';
 const HOST_UPLINK = 'root0';
 const NET_UPLINK = 'up0';
 const BRIDGE = 'br0';
