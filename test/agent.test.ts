@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -23,6 +24,16 @@ if (why) console.log(`# agent tests skipped: ${why}`);
 
 const token = { token: async () => 'stand-in-token', invalidate: () => {} };
 const run = randomBytes(3).toString('hex');
+
+/** The console log through the agent's socket, as compute asks for it. */
+function consoleLog(agent: Agent, id: string, lines = 100): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get({ socketPath: agent.layout.agentSocket, path: `/v1/servers/${id}/console?lines=${lines}` }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => { text += d; }).once('end', () => resolve(text));
+    }).once('error', reject);
+  });
+}
 
 describe('host agent', { skip: why, concurrency: false }, () => {
   let compute: StandInCompute;
@@ -85,5 +96,95 @@ describe('host agent', { skip: why, concurrency: false }, () => {
     assert.equal(inServer(pid, 'cat /root/runcmd-done'), 'ran\n');
     assert.equal(inServer(pid, 'cat /etc/motd-test'), 'hello from cloud-config\n');
     assert.match(inServer(pid, 'ip -4 addr show eth0'), new RegExp(`${spec.ports[0]!.ip.replace(/\./g, '\\.')}/24`));
+  });
+
+  test('reboot, stop, start, pause keep the address; resize changes the limit live; rebuild recreates', async () => {
+    const h1 = agents[0]!;
+    const net = testNetwork();
+    const spec = compute.put(h1.host, serverSpec(BUSYBOX, [port(net, 20)]));
+    const ip = spec.ports[0]!.ip;
+    const first = await compute.waitFor(spec.id, (x) => x.state === 'running');
+    const id1 = (await h1.engine.api.inspectContainer(containerName(spec.id))).Id;
+
+    compute.update(spec.id, (s) => ({ rebootCount: s.rebootCount + 1 }));
+    const rebooted = await compute.waitFor(spec.id, (x) => x.generation === 2 && x.state === 'running');
+    assert.equal(rebooted.rebootCount, 1);
+    assert.notEqual(rebooted.startedAt, first.startedAt, 'restarted');
+    assert.ok(pings(ip), 'answers ping after reboot');
+
+    compute.update(spec.id, () => ({ power: 'stopped' }));
+    await compute.waitFor(spec.id, (x) => x.generation === 3 && x.state === 'stopped');
+    assert.ok(!pings(ip), 'a stopped server does not answer');
+    compute.update(spec.id, () => ({ power: 'running' }));
+    await compute.waitFor(spec.id, (x) => x.generation === 4 && x.state === 'running');
+    assert.ok(pings(ip), 'answers ping after start');
+
+    compute.update(spec.id, () => ({ power: 'paused' }));
+    await compute.waitFor(spec.id, (x) => x.generation === 5 && x.state === 'paused');
+    compute.update(spec.id, () => ({ power: 'running' }));
+    await compute.waitFor(spec.id, (x) => x.generation === 6 && x.state === 'running');
+    assert.ok(pings(ip), 'answers ping after unpause');
+
+    const before = await compute.waitFor(spec.id, (x) => x.generation === 6);
+    compute.update(spec.id, (s) => ({ flavor: { ...s.flavor, name: 'm1.bigger', ramMb: 96, vcpus: 2 } }));
+    const resized = await compute.waitFor(spec.id, (x) => x.generation === 7 && x.state === 'running');
+    assert.equal(resized.startedAt, before.startedAt, 'resized live, not restarted');
+    const c = await h1.engine.api.inspectContainer(containerName(spec.id));
+    assert.equal(c.Id, id1);
+    assert.equal(memoryLimit(h1.layout.engine.cgroupParent, c.Id), 96 * 1024 * 1024);
+    assert.equal(c.HostConfig.CpuQuota, 200_000);
+
+    compute.update(spec.id, (s) => ({ rebuildCount: s.rebuildCount + 1 }));
+    const rebuilt = await compute.waitFor(spec.id, (x) => x.generation === 8 && x.state === 'running');
+    assert.equal(rebuilt.rebuildCount, 1);
+    const c2 = await h1.engine.api.inspectContainer(containerName(spec.id));
+    assert.notEqual(c2.Id, id1, 'a new container');
+    assert.equal(memoryLimit(h1.layout.engine.cgroupParent, c2.Id), 96 * 1024 * 1024);
+    assert.ok(pings(ip), 'answers ping after rebuild');
+    assert.match(await consoleLog(h1, spec.id), /flotilla-init: ready/);
+  });
+
+  test('images that cannot boot end in a fault, not a crash', async () => {
+    const h1 = agents[0]!;
+    const net = testNetwork();
+    const qcow = compute.put(h1.host, serverSpec(QCOW, [port(net, 30)]));
+    const garbage = compute.put(h1.host, serverSpec(GARBAGE, [port(net, 31)]));
+    const missing = compute.put(h1.host, serverSpec(randomUUID(), [port(net, 32)]));
+    const q = await compute.waitFor(qcow.id, (x) => x.state === 'error');
+    assert.match(q.fault?.message ?? '', /only docker archives/);
+    const g = await compute.waitFor(garbage.id, (x) => x.state === 'error');
+    assert.match(g.fault?.message ?? '', /not a valid docker archive|could not be loaded/);
+    const m = await compute.waitFor(missing.id, (x) => x.state === 'error');
+    assert.equal(m.fault?.code, 404);
+    for (const s of [qcow, garbage, missing]) compute.update(s.id, () => ({ power: 'deleted' }));
+    for (const s of [qcow, garbage, missing]) await compute.waitFor(s.id, (x) => x.state === 'absent');
+  });
+
+  test('delete leaves no container, files, namespace or route; two hosts side by side, tenants apart', async () => {
+    const h1 = agents[0]!;
+    const h2 = await startAgent(`t${run}-h2`);
+    assert.notEqual(h1.layout.hostNamespace, h2.layout.hostNamespace);
+    const netA = testNetwork();
+    let netB = testNetwork();
+    while (netB.cidr === netA.cidr) netB = testNetwork();
+    const a = compute.put(h1.host, serverSpec(BUSYBOX, [port(netA, 40)], { projectId: 'pa' }));
+    const b = compute.put(h2.host, serverSpec(BUSYBOX, [port(netB, 40)], { projectId: 'pb' }));
+    await compute.waitFor(a.id, (x) => x.state === 'running');
+    await compute.waitFor(b.id, (x) => x.state === 'running');
+    assert.ok(pings(a.ports[0]!.ip) && pings(b.ports[0]!.ip), 'both hosts reachable from the root namespace');
+    const pidA = (await h1.engine.api.inspectContainer(containerName(a.id))).State.Pid;
+    assert.throws(() => inServer(pidA, `ping -c 1 -W 1 ${b.ports[0]!.ip}`), 'tenant A cannot reach tenant B');
+    assert.ok(compute.registrations.has(h2.host));
+
+    compute.update(b.id, () => ({ power: 'deleted' }));
+    await compute.waitFor(b.id, (x) => x.state === 'absent');
+    await h2.settled();
+    assert.equal(await h2.engine.api.findContainer(containerName(b.id)), undefined);
+    assert.ok(!fs.existsSync(path.join(h2.layout.serversDir, b.id)));
+    const nsB = networkNamespace(h2.layout, netB.networkId);
+    for (let i = 0; i < 30 && listNamespaces().includes(nsB); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!listNamespaces().includes(nsB), 'the network namespace went with the last server');
+    assert.ok(!pings(b.ports[0]!.ip));
+    compute.drop(b.id);
   });
 });
