@@ -11,8 +11,17 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with ${r.status ?? r.signal}`);
 }
 
-/** Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest. */
-export const TEST_PACKAGES = ['postgresql', 'python3-openstackclient', 'python3-openstacksdk', 'tempest', 'keystone-tempest-plugin'];
+/**
+ * Debian packages `npm start` needs on the host: mmdebstrap and busybox-static build the base images
+ * (src/base-images).
+ */
+export const START_PACKAGES = ['mmdebstrap', 'busybox-static'];
+
+/**
+ * Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest; and
+ * what `npm start` needs, since the tests start the cloud.
+ */
+export const TEST_PACKAGES = ['postgresql', 'python3-openstackclient', 'python3-openstacksdk', 'tempest', 'keystone-tempest-plugin', ...START_PACKAGES];
 
 /** Node.js 20 or newer. */
 export function checkNode() {

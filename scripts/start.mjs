@@ -3,11 +3,17 @@
 // Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { build, checkNode, ensureNodeModules, root } from './lib.mjs';
+import { build, checkNode, ensureDebianPackages, ensureNodeModules, root, START_PACKAGES } from './lib.mjs';
 
 try {
   checkNode();
   ensureNodeModules();
+  try {
+    ensureDebianPackages(START_PACKAGES, 'what the cloud runs on this host');
+  } catch (err) {
+    // Not root, or apt failed: the cloud still starts; what needs a missing package says so itself.
+    console.log(`flotilla: ${err.message}; continuing without them`);
+  }
   await build();
 } catch (err) {
   console.error(`flotilla: ${err.message}`);
