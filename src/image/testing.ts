@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../platform/config.js';
 import { silentLogger } from '../platform/log.js';
-import { openDatabase } from '../platform/db/database.js';
+import { openDatabase, type Database } from '../platform/db/database.js';
 import { IdentityClient } from '../identity/client.js';
 import { ServiceSession } from '../platform/auth/service-session.js';
 import type { ServiceHandle } from '../platform/service.js';
@@ -26,6 +26,10 @@ export interface TestImageService {
   readonly identity: TestIdentity;
   readonly service: ServiceHandle;
   readonly dataDir: string;
+  /** The image service's own database (for tests that stage a crash's leftovers). */
+  readonly database: Database<ImageTables>;
+  /** Where blobs are stored. */
+  readonly blobDir: string;
   /** Sends a request; `token` defaults to the admin token. A Buffer body is sent as-is. */
   call(method: InjectOptions['method'], url: string, body?: unknown, token?: string | null, headers?: Record<string, string>): Promise<Response>;
   /** Builds the service again on the same data (a restart). */
@@ -68,6 +72,8 @@ export async function createTestImageService(engine: Engine = 'sqlite'): Promise
     identity,
     get service() { return service; },
     dataDir,
+    database,
+    blobDir: path.join(dataDir, 'image', 'blobs'),
     call,
     async restart() {
       await service.close();
