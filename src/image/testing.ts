@@ -15,10 +15,36 @@ import { ServiceSession } from '../platform/auth/service-session.js';
 import type { ServiceHandle } from '../platform/service.js';
 import { createTestIdentity, type TestIdentity } from '../identity/testing.js';
 import { createImageService } from './index.js';
+import { migrate } from '../platform/db/migrate.js';
+import { imageMigrations } from './migrations/index.js';
 import type { ImageTables } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
-export const ENGINES: readonly Engine[] = process.env.FLOTILLA_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** The engines a suite runs on; PostgreSQL says why when this run has none (npm test starts one). */
+export const ENGINES: ReadonlyArray<{ engine: Engine; skip?: string }> = [
+  { engine: 'sqlite' },
+  process.env.FLOTILLA_TEST_DATABASE_URL
+    ? { engine: 'postgres' }
+    : { engine: 'postgres', skip: 'FLOTILLA_TEST_DATABASE_URL is not set (npm test starts a throwaway PostgreSQL and sets it)' },
+];
+
+/** A migrated image database of its own on `engine` (a temp dir; on PostgreSQL a schema of its own). */
+export async function openImageTestDatabase(engine: Engine): Promise<{ database: Database<ImageTables>; dataDir: string; close(): Promise<void> }> {
+  const url = engine === 'postgres' ? process.env.FLOTILLA_TEST_DATABASE_URL : undefined;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-image-store-'));
+  const schema = url ? `image_store_${path.basename(dataDir).replace(/\W/g, '_').toLowerCase()}` : 'image';
+  const database = await openDatabase<ImageTables>({ service: schema, dataDir, url });
+  await migrate(database.db, imageMigrations, database.schema);
+  return {
+    database, dataDir,
+    async close() {
+      if (url) await database.db.schema.dropSchema(schema).ifExists().cascade().execute().catch(() => {});
+      await database.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
 export type Response = LightMyRequestResponse & { json: () => any };
 
