@@ -1,8 +1,12 @@
 /**
  * Runs mmdebstrap to make a Debian root filesystem tar, and condenses its log into a few progress lines
- * with elapsed seconds. It runs in its own mount and pid namespaces (its unshare mode, as root), so the
- * /proc, /sys and /dev it mounts into the chroot vanish with it even if it is killed; and it is tied to
- * this process (`setpriv --pdeathsig`), so a Flotilla killed mid-build leaves no build running on.
+ * with elapsed seconds.
+ *
+ * A build must not outlive the Flotilla that started it, nor leave mounts behind: mmdebstrap (unshare
+ * mode, as root) mounts /proc, /sys and /dev into its chroot inside its own mount namespace, and we start
+ * it as the first process of a pid namespace of its own that dies with this process (setpriv's
+ * pdeathsig kills unshare, whose --kill-child kills mmdebstrap, and the kernel then kills everything
+ * else in the namespace). Killing mmdebstrap's main process alone would orphan its workers.
  */
 import { spawn } from 'node:child_process';
 import { findExecutable } from './executables.js';
@@ -41,6 +45,8 @@ const PHASES: ReadonlyArray<[RegExp, string]> = [
   [/^creating tarball/, 'packing the root filesystem'],
 ];
 
+const DEBIAN_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** How often a long phase says it is still going. */
 const HEARTBEAT_MS = 30_000;
 
@@ -65,8 +71,9 @@ export async function runMmdebstrap(o: MmdebstrapOptions): Promise<void> {
   if (!mmdebstrap) throw new Error('mmdebstrap is not installed');
   o.signal?.throwIfAborted();
   const setpriv = findExecutable('setpriv');
-  const [cmd, args] = setpriv
-    ? [setpriv, ['--pdeathsig', 'KILL', '--', mmdebstrap, ...mmdebstrapArgs(o)]]
+  const unshare = findExecutable('unshare');
+  const [cmd, args] = setpriv && unshare && process.getuid?.() === 0
+    ? [setpriv, ['--pdeathsig', 'KILL', '--', unshare, '--pid', '--fork', '--kill-child=SIGKILL', '--', mmdebstrap, ...mmdebstrapArgs(o)]]
     : [mmdebstrap, mmdebstrapArgs(o)];
   const started = Date.now();
   const elapsed = (): string => `${Math.round((Date.now() - started) / 1000)} s`;
@@ -75,7 +82,17 @@ export async function runMmdebstrap(o: MmdebstrapOptions): Promise<void> {
 
   const child = spawn(cmd, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TMPDIR: o.tmpDir, SOURCE_DATE_EPOCH: String(o.sourceDateEpoch), LC_ALL: 'C.UTF-8' },
+    // Its own process group, so an abort can signal every process of the build at once, as Ctrl-C would.
+    detached: true,
+    env: {
+      ...process.env,
+      // mmdebstrap and its helpers (mmtarfilter, a python3 script) are Debian's: run them with Debian's
+      // PATH, not one where another python3 (a pyenv shim, say) comes first and is slow or lacks modules.
+      PATH: DEBIAN_PATH,
+      TMPDIR: o.tmpDir,
+      SOURCE_DATE_EPOCH: String(o.sourceDateEpoch),
+      LC_ALL: 'C.UTF-8',
+    },
   });
   const heartbeat = setInterval(() => o.say(`still ${phase} (${elapsed()})`), HEARTBEAT_MS);
   const onLine = (line: string): void => {
@@ -102,11 +119,15 @@ export async function runMmdebstrap(o: MmdebstrapOptions): Promise<void> {
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
 
-  // On abort mmdebstrap gets SIGTERM, which it handles by removing its chroot; SIGKILL if it lingers.
+  // On abort the build gets SIGINT (as from Ctrl-C), which mmdebstrap handles by removing its chroot;
+  // if it lingers, SIGKILL to unshare takes the whole pid namespace down.
   let killTimer: NodeJS.Timeout | undefined;
+  const signalGroup = (sig: NodeJS.Signals): void => {
+    try { process.kill(-child.pid!, sig); } catch { /* already gone */ }
+  };
   const abort = (): void => {
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    signalGroup('SIGINT');
+    killTimer = setTimeout(() => signalGroup('SIGKILL'), 10_000);
   };
   o.signal?.addEventListener('abort', abort, { once: true });
   try {
