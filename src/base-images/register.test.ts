@@ -83,8 +83,14 @@ describe('base image registration', { skip: missing }, () => {
     const cut = await images.create(t.identity.adminToken, { name: 'busybox', visibility: 'public', container_format: 'docker', disk_format: 'raw', [BASE_IMAGE_PROPERTY]: 'busybox' });
     const theirs = await images.create(member.token, { name: 'busybox', container_format: 'bare', disk_format: 'raw' });
 
+    // And one an admin protected: it stays, and the start says why.
+    const kept = await images.create(t.identity.adminToken, { name: 'busybox', visibility: 'public', container_format: 'docker', disk_format: 'raw', protected: true, [BASE_IMAGE_PROPERTY]: 'busybox' });
+
     const [result] = await ensure();
     assert.equal(result?.status, 'registered');
+    assert.ok(said.some((l) => l.startsWith(`busybox: could not remove outdated image ${kept.id}`)));
+    await images.update(t.identity.adminToken, kept.id, [{ op: 'replace', path: '/protected', value: false }]);
+    await images.delete(t.identity.adminToken, kept.id);
     const left = (await named('busybox')).map((i) => i.id).sort();
     assert.deepEqual(left, [result?.status === 'registered' ? result.imageId : '', theirs.id].sort());
     assert.ok(said.some((l) => l.includes(older.id) && l.includes(cut.id)), 'the removal is said');

@@ -24,8 +24,12 @@ export interface RegisterOptions {
 
 export type Registration = { outcome: 'present' | 'registered'; image: ImageRecord; removed: string[] };
 
+/**
+ * The image holds this archive. A deactivated one counts too: an admin switched it off on purpose, and
+ * a fresh copy on every start would undo that.
+ */
 function sameData(image: ImageRecord, archive: CachedArchive): boolean {
-  return image.status === 'active' && image.checksum === archive.meta.md5
+  return (image.status === 'active' || image.status === 'deactivated') && image.checksum === archive.meta.md5
     && (image.os_hash_value === null || image.os_hash_value === archive.meta.sha512);
 }
 
@@ -56,8 +60,13 @@ export async function registerArchive(recipe: Recipe, archive: CachedArchive, op
   const removed: string[] = [];
   for (const stale of existing) {
     if (stale.id === current.id || stale[BASE_IMAGE_PROPERTY] !== recipe.name) continue;
-    await opts.image.delete(await opts.token(), stale.id);
-    removed.push(stale.id);
+    try {
+      await opts.image.delete(await opts.token(), stale.id);
+      removed.push(stale.id);
+    } catch (err) {
+      // Protected by an admin, say: the current image is in place all the same.
+      opts.say(`could not remove outdated image ${stale.id}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
   return { outcome, image: current, removed };
 }
