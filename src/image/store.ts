@@ -197,7 +197,10 @@ export class ImageStore {
       s = s.where((eb) => eb.or([eb('image.owner', '=', project), eb('image.visibility', '!=', 'community')]));
     }
     if (f.protected !== undefined) s = s.where('image.protected', '=', fromBool(f.protected));
-    for (const [column, values] of Object.entries(f.oneOf)) s = s.where(`image.${column as keyof typeof f.oneOf}`, 'in', values);
+    for (const [column, values] of Object.entries(f.oneOf)) {
+      // `in:` with no values matches nothing (and `IN ()` is no SQL PostgreSQL accepts).
+      s = values.length === 0 ? s.where(sql<boolean>`1 = 0`) : s.where(`image.${column as keyof typeof f.oneOf}`, 'in', values);
+    }
     for (const [column, value] of Object.entries(f.exact)) s = s.where(`image.${column as keyof typeof f.exact}`, '=', value);
     for (const c of f.numbers) s = s.where(`image.${c.column}`, c.op === 'eq' ? '=' : c.op === 'gte' ? '>=' : '<=', c.value);
     for (const t of f.times) {
