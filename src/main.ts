@@ -20,6 +20,8 @@ import type { ServiceDeps, ServiceHandle } from './platform/service.js';
 import type { ServiceName } from './platform/config.js';
 import { createImageService, type ImageTables } from './image/index.js';
 import { createComputeService, type ComputeTables } from './compute/index.js';
+import { ImageClient } from './image/client.js';
+import { defaultImageCacheDir, ensureBaseImages, RECIPES } from './base-images/index.js';
 
 export const REGION = 'RegionOne';
 
@@ -135,6 +137,19 @@ export async function startCloud(config: Config, logger: Logger, say: (line: str
     };
     await startService<ImageTables>('image', 'glance', createImageService);
     await startService<ComputeTables>('compute', 'nova', createComputeService);
+
+    // Base images are built once per machine (cached) and registered by the admin, who alone may make
+    // images public. clouds.yaml is written after, so "ready" means `image list` shows them.
+    if (config.baseImages.length > 0) {
+      const adminSession = new ServiceSession(identityClient, { user: 'admin', password, project: 'admin' });
+      const baseImages = new AbortController();
+      disposables.add(() => baseImages.abort());
+      const recipes = RECIPES.filter((r) => config.baseImages.includes(r.name));
+      await ensureBaseImages({
+        image: new ImageClient(serviceUrl(config, 'image')), token: () => adminSession.token(),
+        cacheDir: config.imageCacheDir ?? defaultImageCacheDir(), say, signal: baseImages.signal, recipes,
+      });
+    }
     writeFileAtomic(cloudsFile, cloudsYaml(config, password));
     return { config, close: () => disposables.close() };
   } catch (err) {

@@ -61,6 +61,7 @@ async function startAndKill(place: Place, killAt: KillAt, envPassword: boolean):
     FLOTILLA_DATA_DIR: place.dataDir,
     ...(await servicePortsEnv(port)),
     FLOTILLA_SCRYPT_LOG_N: '12',
+    FLOTILLA_BASE_IMAGES: 'none',
   };
   delete env.FLOTILLA_DATABASE_URL;
   delete env.FLOTILLA_ADMIN_PASSWORD;

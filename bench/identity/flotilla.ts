@@ -45,6 +45,8 @@ export async function startFlotilla(opts: FlotillaTargetOptions): Promise<BenchT
     ...(await servicePortsEnv(port)),
     FLOTILLA_ADMIN_PASSWORD: adminPassword,
     FLOTILLA_SCRYPT_LOG_N: String(opts.scryptLogN),
+    // The identity bench needs no base images (building and uploading them is not what it measures).
+    FLOTILLA_BASE_IMAGES: 'none',
     ...SERVER_ENV,
   };
   // Otherwise the server's defaults: info-level request logging to its log file, as `npm start` runs it.

@@ -29,6 +29,10 @@ export interface Config {
   /** Admin password given by the operator, if any. */
   readonly adminPassword: string | undefined;
   readonly logLevel: string;
+  /** Base images built and registered at start (names of recipes; empty for none). */
+  readonly baseImages: readonly string[];
+  /** Where built base image archives are cached across data dirs. */
+  readonly imageCacheDir: string | undefined;
   readonly identity: {
     /** Token lifetime in seconds. */
     readonly tokenLifetime: number;
@@ -92,6 +96,8 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     adminPassword: env.FLOTILLA_ADMIN_PASSWORD || undefined,
     logLevel: env.FLOTILLA_LOG_LEVEL || 'info',
+    baseImages: Object.freeze((env.FLOTILLA_BASE_IMAGES ?? 'busybox,debian-12').split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')),
+    imageCacheDir: env.FLOTILLA_IMAGE_CACHE || undefined,
     identity: Object.freeze({
       tokenLifetime: int(env, 'FLOTILLA_TOKEN_LIFETIME', 3600, 1),
       keyRotationInterval: int(env, 'FLOTILLA_TOKEN_KEY_ROTATION', 86400, 0),

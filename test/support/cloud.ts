@@ -75,6 +75,8 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     ...(await servicePortsEnv(port)),
     FLOTILLA_ADMIN_PASSWORD: adminPassword,
     FLOTILLA_SCRYPT_LOG_N: process.env.FLOTILLA_SCRYPT_LOG_N ?? '12',
+    // Test clouds build and upload no base images unless a test asks for them (env FLOTILLA_BASE_IMAGES).
+    FLOTILLA_BASE_IMAGES: 'none',
     ...(opts.databaseUrl ? { FLOTILLA_DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   };
