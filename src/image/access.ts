@@ -78,6 +78,11 @@ export class ImageAccess {
     return image;
   }
 
+  /** True if `action` is allowed against an arbitrary target (metadefs, lists). */
+  check(caller: Caller, action: ImageAction, target: PolicyTarget): boolean {
+    return this.enforcer.check(action, caller.creds, target);
+  }
+
   /** True if `action` is allowed on a visible image. */
   allows(caller: Caller, action: ImageAction, image: Image): boolean {
     return this.enforcer.check(action, caller.creds, this.target(caller, image));

@@ -24,6 +24,8 @@ import { imageRoutes } from './routes/images.js';
 import { dataRoutes } from './routes/data.js';
 import { memberRoutes } from './routes/members.js';
 import { schemaRoutes } from './routes/schemas.js';
+import { MetadefStore } from './metadefs/store.js';
+import { metadefRoutes } from './metadefs/routes.js';
 
 export type { ImageTables } from './tables.js';
 
@@ -57,6 +59,7 @@ export async function createImageService(deps: ServiceDeps<ImageTables>): Promis
     if (p.length > 1 && p.endsWith('/')) throw new NotFound('The resource could not be found.');
   });
   for (const register of [versionRoutes, imageRoutes, dataRoutes, memberRoutes, schemaRoutes]) register(app, ctx);
+  metadefRoutes(app, ctx, new MetadefStore(db));
 
   return { app, start: async () => {}, close: async () => { await app.close(); } };
 }

@@ -15,6 +15,8 @@ const VISIBLE = "(project_id:%(project_id)s or project_id:%(member_id)s or 'comm
 const ADMIN_OR_PROJECT_MEMBER = `${ADMIN} or (${PROJECT_MEMBER})`;
 const ADMIN_OR_PROJECT_READER = `${ADMIN} or (${PROJECT_READER})`;
 const ADMIN_OR_SHARED_MEMBER = `${ADMIN} or (role:member and project_id:%(member_id)s)`;
+const READ_NAMESPACE = `${ADMIN} or (role:reader and (project_id:%(project_id)s or 'public':%(visibility)s))`;
+const METADEF_ADMIN = ADMIN;
 const ADMIN_OR_PROJECT_READER_OR_SHARED_MEMBER = `${ADMIN} or (role:reader and (project_id:%(project_id)s or project_id:%(member_id)s))`;
 
 export const imagePolicyRules = {
@@ -39,6 +41,34 @@ export const imagePolicyRules = {
   get_member: ADMIN_OR_PROJECT_READER_OR_SHARED_MEMBER,
   get_members: ADMIN_OR_PROJECT_READER_OR_SHARED_MEMBER,
   modify_member: ADMIN_OR_SHARED_MEMBER,
+
+  // Metadata definitions: readers see public namespaces and their project's; only admins change them.
+  get_metadef_namespace: READ_NAMESPACE,
+  get_metadef_namespaces: ADMIN_OR_PROJECT_READER,
+  add_metadef_namespace: METADEF_ADMIN,
+  modify_metadef_namespace: METADEF_ADMIN,
+  delete_metadef_namespace: METADEF_ADMIN,
+  get_metadef_object: READ_NAMESPACE,
+  get_metadef_objects: READ_NAMESPACE,
+  add_metadef_object: METADEF_ADMIN,
+  modify_metadef_object: METADEF_ADMIN,
+  delete_metadef_object: METADEF_ADMIN,
+  list_metadef_resource_types: READ_NAMESPACE,
+  get_metadef_resource_type: READ_NAMESPACE,
+  add_metadef_resource_type_association: METADEF_ADMIN,
+  remove_metadef_resource_type_association: METADEF_ADMIN,
+  get_metadef_property: READ_NAMESPACE,
+  get_metadef_properties: READ_NAMESPACE,
+  add_metadef_property: METADEF_ADMIN,
+  modify_metadef_property: METADEF_ADMIN,
+  remove_metadef_property: METADEF_ADMIN,
+  get_metadef_tag: READ_NAMESPACE,
+  get_metadef_tags: READ_NAMESPACE,
+  add_metadef_tag: METADEF_ADMIN,
+  add_metadef_tags: METADEF_ADMIN,
+  modify_metadef_tag: METADEF_ADMIN,
+  delete_metadef_tag: METADEF_ADMIN,
+  delete_metadef_tags: METADEF_ADMIN,
 } as const satisfies Readonly<Record<string, string>>;
 
 export type ImageAction = keyof typeof imagePolicyRules;

@@ -50,10 +50,41 @@ export interface ImageSegmentTable {
   size: number;
 }
 
+export interface MetadefNamespaceTable {
+  namespace: string;
+  display_name: string | null;
+  description: string | null;
+  visibility: string;
+  protected: number;
+  owner: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MetadefResourceTypeTable { name: string; protected: number; created_at: string; updated_at: string; }
+
+export interface MetadefAssociationTable {
+  namespace: string;
+  resource_type: string;
+  prefix: string | null;
+  properties_target: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An object, property or tag of a namespace; `body` is its definition as JSON (without the name). */
+export interface MetadefEntryTable { namespace: string; name: string; body: string; created_at: string; updated_at: string; }
+
 export interface ImageTables {
   image: ImageTable;
   image_property: ImagePropertyTable;
   image_tag: ImageTagTable;
   image_member: ImageMemberTable;
   image_segment: ImageSegmentTable;
+  metadef_namespace: MetadefNamespaceTable;
+  metadef_resource_type: MetadefResourceTypeTable;
+  metadef_association: MetadefAssociationTable;
+  metadef_object: MetadefEntryTable;
+  metadef_property: MetadefEntryTable;
+  metadef_tag: MetadefEntryTable;
 }
