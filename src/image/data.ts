@@ -23,12 +23,13 @@ export class ImageData {
   constructor(private readonly store: ImageStore, private readonly blobs: BlobStore, private readonly log: Logger) {}
 
   /**
-   * Stores `body` as the image's data. Conflict unless the image is queued; Gone if it was deleted while
-   * the data arrived.
+   * Stores `body` as the image's data: an upload (the image becomes active) or staging for a later
+   * glance-direct import (it stays uploading). Conflict unless the image is queued; Gone if it was
+   * deleted while the data arrived.
    */
-  async upload(image: Image, body: AsyncIterable<Buffer>): Promise<{ size: number; checksum: string }> {
+  async upload(image: Image, body: AsyncIterable<Buffer>, mode: 'upload' | 'stage' = 'upload'): Promise<{ size: number; checksum: string }> {
     const uploadId = randomUUID();
-    await this.store.beginUpload(image.id, uploadId);
+    await this.store.beginUpload(image.id, uploadId, mode === 'upload' ? 'saving' : 'uploading');
     const written: Segment[] = [];
     let open: BlobWriter | undefined;
     try {

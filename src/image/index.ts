@@ -24,6 +24,7 @@ import { imageRoutes } from './routes/images.js';
 import { dataRoutes } from './routes/data.js';
 import { memberRoutes } from './routes/members.js';
 import { schemaRoutes } from './routes/schemas.js';
+import { importRoutes } from './routes/import.js';
 import { MetadefStore } from './metadefs/store.js';
 import { metadefRoutes } from './metadefs/routes.js';
 
@@ -58,7 +59,7 @@ export async function createImageService(deps: ServiceDeps<ImageTables>): Promis
     const p = request.url.split('?')[0]!;
     if (p.length > 1 && p.endsWith('/')) throw new NotFound('The resource could not be found.');
   });
-  for (const register of [versionRoutes, imageRoutes, dataRoutes, memberRoutes, schemaRoutes]) register(app, ctx);
+  for (const register of [versionRoutes, imageRoutes, dataRoutes, importRoutes, memberRoutes, schemaRoutes]) register(app, ctx);
   metadefRoutes(app, ctx, new MetadefStore(db));
 
   return { app, start: async () => {}, close: async () => { await app.close(); } };

@@ -233,29 +233,33 @@ export class ImageStore {
   // ---- data ----
 
   /**
-   * queued → saving for one upload, atomically: a second concurrent upload finds the status changed and
-   * gets Conflict. The upload id names this upload in its commit.
+   * queued → saving (an upload) or uploading (staging for import) for one upload, atomically: a second
+   * concurrent upload finds the status changed and gets Conflict. The upload id names this upload in its
+   * commit.
    */
-  async beginUpload(id: ImageId, uploadId: string): Promise<void> {
-    const r = await this.#db.updateTable('image').set({ status: 'saving', upload_id: uploadId, updated_at: nowIso() })
+  async beginUpload(id: ImageId, uploadId: string, status: 'saving' | 'uploading' = 'saving'): Promise<void> {
+    const r = await this.#db.updateTable('image').set({ status, upload_id: uploadId, updated_at: nowIso() })
       .where('id', '=', id).where('deleted', '=', 0).where('status', '=', 'queued').executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) {
       const image = await this.find(id);
       if (!image) throw new NotFound(`No image found with ID ${id}`);
-      throw new Conflict(`Image status transition from ${image.status} to saving is not allowed`);
+      throw new Conflict(`Image status transition from ${image.status} to ${status} is not allowed`);
     }
   }
 
   /**
-   * saving → active with the data's segments and hashes, if the image is still this upload's. False when
-   * it is not (deleted meanwhile): the caller then collects the blobs it wrote.
+   * Records the data's segments and hashes, if the image is still this upload's: saving → active, or for
+   * a staged upload uploading → uploading (staged, awaiting import). False when it is not (deleted
+   * meanwhile): the caller then collects the blobs it wrote.
    */
   async commitUpload(id: ImageId, uploadId: string, result: UploadResult): Promise<boolean> {
     return inTransaction(this.#db, async (tx) => {
+      const current = await tx.selectFrom('image').select('status').where('id', '=', id).where('deleted', '=', 0).where('upload_id', '=', uploadId).executeTakeFirst();
+      if (!current || (current.status !== 'saving' && current.status !== 'uploading')) return false;
       const r = await tx.updateTable('image').set({
-        status: 'active', upload_id: null, updated_at: nowIso(), size: result.size, checksum: result.checksum,
+        status: current.status === 'saving' ? 'active' : 'uploading', upload_id: null, updated_at: nowIso(), size: result.size, checksum: result.checksum,
         os_hash_algo: result.osHashAlgo, os_hash_value: result.osHashValue,
-      }).where('id', '=', id).where('deleted', '=', 0).where('status', '=', 'saving').where('upload_id', '=', uploadId).executeTakeFirst();
+      }).where('id', '=', id).where('deleted', '=', 0).where('status', '=', current.status).where('upload_id', '=', uploadId).executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) return false;
       const rows = result.segments.map((seg, position) => ({ image_id: id, position, blob: seg.blob, size: seg.size }));
       for (let i = 0; i < rows.length; i += 200) await tx.insertInto('image_segment').values(rows.slice(i, i + 200)).execute();
@@ -263,17 +267,27 @@ export class ImageStore {
     });
   }
 
-  /** saving → queued after a failed upload, if the image is still this upload's. */
+  /** Back to queued after a failed upload or staging, if the image is still this upload's. */
   async abortUpload(id: ImageId, uploadId: string): Promise<void> {
     await this.#db.updateTable('image').set({ status: 'queued', upload_id: null, size: null, virtual_size: null, updated_at: nowIso() })
-      .where('id', '=', id).where('status', '=', 'saving').where('upload_id', '=', uploadId).execute();
+      .where('id', '=', id).where('status', 'in', ['saving', 'uploading']).where('upload_id', '=', uploadId).execute();
   }
 
-  /** At start no upload can be running: every image left `saving` by a crash goes back to `queued`. */
+  /**
+   * At start no upload can be running: every image a crash left saving, or uploading with its staging
+   * unfinished, goes back to queued. (An image whose staging finished stays uploading, ready to import.)
+   */
   async resetInterruptedUploads(): Promise<number> {
     const r = await this.#db.updateTable('image').set({ status: 'queued', upload_id: null, size: null, virtual_size: null, updated_at: nowIso() })
-      .where('status', '=', 'saving').executeTakeFirst();
+      .where((eb) => eb.or([eb('status', '=', 'saving'), eb.and([eb('status', '=', 'uploading'), eb('upload_id', 'is not', null)])])).executeTakeFirst();
     return Number(r.numUpdatedRows);
+  }
+
+  /** glance-direct import: staged data becomes the image's (uploading → active). False if not staged. */
+  async importStaged(id: ImageId): Promise<boolean> {
+    const r = await this.#db.updateTable('image').set({ status: 'active', updated_at: nowIso() })
+      .where('id', '=', id).where('deleted', '=', 0).where('status', '=', 'uploading').where('upload_id', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async segments(id: ImageId): Promise<Segment[]> {

@@ -135,11 +135,41 @@ for (const { engine, skip } of ENGINES) {
       assert.equal((await t.call('GET', '/v2/images', undefined, nova.token)).statusCode, 403, 'nor list everyone’s images');
     });
 
+    it('imports staged data with glance-direct', async () => {
+      const info = (await t.call('GET', '/v2/info/import', undefined, alice.token)).json();
+      assert.deepEqual(info['import-methods'].value, ['glance-direct']);
+      const created = await t.call('POST', '/v2/images', { name: 'staged', container_format: 'bare', disk_format: 'raw' }, alice.token);
+      assert.equal(created.headers['openstack-image-import-methods'], 'glance-direct');
+      const id = created.json().id as string;
+      const importReq = { method: { name: 'glance-direct' } };
+      assert.equal((await t.call('POST', `/v2/images/${id}/import`, importReq, alice.token)).statusCode, 409, 'nothing staged yet');
+      const data = randomBytes(70_000);
+      assert.equal((await t.call('PUT', `/v2/images/${id}/stage`, data, alice.token, DATA)).statusCode, 204);
+      assert.equal((await t.call('GET', `/v2/images/${id}`, undefined, alice.token)).json().status, 'uploading');
+      assert.equal((await t.call('GET', `/v2/images/${id}/file`, undefined, alice.token)).statusCode, 204, 'staged is not yet the image’s data');
+      for (const bad of [{}, { method: {} }, { method: { name: 'web-download' } }, { method: { name: 'glance-direct' }, all_stores: 'yes' }]) {
+        assert.equal((await t.call('POST', `/v2/images/${id}/import`, bad, alice.token)).statusCode, 400, JSON.stringify(bad));
+      }
+      assert.equal((await t.call('POST', `/v2/images/${id}/import`, importReq, bob.token)).statusCode, 404);
+      assert.equal((await t.call('POST', `/v2/images/${id}/import`, importReq, alice.token)).statusCode, 202);
+      const image = (await t.call('GET', `/v2/images/${id}`, undefined, alice.token)).json();
+      assert.equal(image.status, 'active');
+      assert.equal(image.checksum, hash('md5', data));
+      assert.ok((await t.call('GET', `/v2/images/${id}/file`, undefined, alice.token)).rawPayload.equals(data));
+      assert.equal((await t.call('POST', `/v2/images/${id}/import`, importReq, alice.token)).statusCode, 409, 'active images take no import');
+      assert.equal((await t.call('PUT', `/v2/images/${id}/stage`, data, alice.token, DATA)).statusCode, 409);
+    });
+
     it('after a crash mid-upload, a restart returns the image to queued and removes the orphan blobs', async () => {
       const id = await create({ name: 'crashed', container_format: 'bare', disk_format: 'raw' });
       // What a SIGKILL between writing blobs and committing leaves: the image saving, blobs nobody uses,
       // a temp file half written.
       await t.database.db.updateTable('image').set({ status: 'saving', upload_id: 'gone' }).where('id', '=', id).execute();
+      // And an image whose staging was cut off, beside one whose staging finished (that one stays staged).
+      const stagingId = await create({ name: 'staging', container_format: 'bare', disk_format: 'raw' });
+      await t.database.db.updateTable('image').set({ status: 'uploading', upload_id: 'gone' }).where('id', '=', stagingId).execute();
+      const stagedId = await create({ name: 'staged-before', container_format: 'bare', disk_format: 'raw' });
+      await t.call('PUT', `/v2/images/${stagedId}/stage`, randomBytes(100), alice.token, DATA);
       const orphan = randomBytes(1000);
       const name = hash('sha256', orphan);
       fs.mkdirSync(path.join(t.blobDir, name.slice(0, 2)), { recursive: true });
@@ -149,6 +179,8 @@ for (const { engine, skip } of ENGINES) {
       assert.equal((await t.call('GET', `/v2/images/${id}`, undefined, alice.token)).json().status, 'saving');
       await t.restart();
       assert.equal((await t.call('GET', `/v2/images/${id}`, undefined, alice.token)).json().status, 'queued');
+      assert.equal((await t.call('GET', `/v2/images/${stagingId}`, undefined, alice.token)).json().status, 'queued');
+      assert.equal((await t.call('GET', `/v2/images/${stagedId}`, undefined, alice.token)).json().status, 'uploading');
       assert.deepEqual([...blobFiles(t.blobDir).keys()].sort(), kept.sort(), 'only referenced blobs remain');
       assert.deepEqual(fs.readdirSync(path.join(t.dataDir, 'image', 'tmp')), []);
       const data = randomBytes(500);

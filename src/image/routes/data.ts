@@ -35,19 +35,22 @@ export function dataRoutes(app: FastifyInstance, ctx: ImageContext): void {
     streamed.removeAllContentTypeParsers();
     streamed.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-    streamed.put('/v2/images/:id/file', async (request, reply) => {
-      const caller = callerOf(ctx, request);
-      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type !== 'application/octet-stream') throw new UnsupportedMediaType(`Content type ${type || '(none)'} is not supported, use application/octet-stream`);
-      const image = await access.load(caller, imageIdOf(request));
-      access.authorize(caller, 'upload_image', image, `Not allowed to upload image data for image ${image.id}`);
-      if (image.status === 'queued') {
-        const missing = (['disk_format', 'container_format'] as const).filter((k) => (k === 'disk_format' ? image.diskFormat : image.containerFormat) === null);
-        if (missing.length > 0) throw new BadRequest(`Propert${missing.length > 1 ? 'ies' : 'y'} ${missing.join(', ')} must be set prior to saving data.`);
-      }
-      await ctx.data.upload(image, request.raw);
-      return reply.code(204).send();
-    });
+    // PUT /file uploads (queued → active); PUT /stage stages data for a glance-direct import.
+    for (const [path, mode] of [['file', 'upload'], ['stage', 'stage']] as const) {
+      streamed.put(`/v2/images/:id/${path}`, async (request, reply) => {
+        const caller = callerOf(ctx, request);
+        const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (type !== 'application/octet-stream') throw new UnsupportedMediaType(`Content type ${type || '(none)'} is not supported, use application/octet-stream`);
+        const image = await access.load(caller, imageIdOf(request));
+        access.authorize(caller, 'upload_image', image, `Not allowed to upload image data for image ${image.id}`);
+        if (image.status === 'queued') {
+          const missing = (['disk_format', 'container_format'] as const).filter((k) => (k === 'disk_format' ? image.diskFormat : image.containerFormat) === null);
+          if (missing.length > 0) throw new BadRequest(`Propert${missing.length > 1 ? 'ies' : 'y'} ${missing.join(', ')} must be set prior to saving data.`);
+        }
+        await ctx.data.upload(image, request.raw, mode);
+        return reply.code(204).send();
+      });
+    }
   });
 
   app.get('/v2/images/:id/file', async (request, reply) => {
@@ -75,4 +78,5 @@ export function dataRoutes(app: FastifyInstance, ctx: ImageContext): void {
     return reply.send(stream);
   });
   rejectOtherMethods(app, '/v2/images/:id/file', ['GET', 'PUT']);
+  rejectOtherMethods(app, '/v2/images/:id/stage', ['PUT']);
 }

@@ -11,6 +11,7 @@ import { imageView } from '../render.js';
 import { imageSchema, validate } from '../schemas.js';
 import { assertTransition, nowIso } from '../model.js';
 import { callerOf, imageIdOf, queryOf, rejectOtherMethods } from './http.js';
+import { IMPORT_METHODS } from './import.js';
 
 export function imageRoutes(app: FastifyInstance, ctx: ImageContext): void {
   const { store, access } = ctx;
@@ -19,7 +20,9 @@ export function imageRoutes(app: FastifyInstance, ctx: ImageContext): void {
     const caller = callerOf(ctx, request);
     const image = newImage(access, caller, request.body);
     await store.create(image);
-    return reply.code(201).header('location', `${ctx.baseUrl}/v2/images/${image.id}`).send(imageView(image));
+    return reply.code(201).header('location', `${ctx.baseUrl}/v2/images/${image.id}`)
+      .header('openstack-image-import-methods', IMPORT_METHODS.join(','))
+      .send(imageView(image));
   });
 
   app.get('/v2/images', async (request) => {
