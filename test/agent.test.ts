@@ -187,4 +187,28 @@ describe('host agent', { skip: why, concurrency: false }, () => {
     assert.ok(!pings(b.ports[0]!.ip));
     compute.drop(b.id);
   });
+
+  test('a snapshot is committed, saved and uploaded, and boots on another host', async () => {
+    const [h1, h2] = [agents[0]!, agents[1]!];
+    const net = testNetwork();
+    const spec = compute.put(h1.host, serverSpec(BUSYBOX, [port(net, 50)]));
+    await compute.waitFor(spec.id, (x) => x.state === 'running');
+    const pid = (await h1.engine.api.inspectContainer(containerName(spec.id))).State.Pid;
+    inServer(pid, 'echo kept > /root/snapshot-marker');
+    const snapId = randomUUID();
+    images.add({ id: snapId, container_format: 'docker', disk_format: 'raw', status: 'queued' });
+    compute.update(spec.id, () => ({ snapshot: { imageId: snapId, requestedAt: new Date().toISOString() } }));
+    const done = await compute.waitFor(spec.id, (x) => x.snapshotDone === snapId);
+    assert.equal(done.state, 'running');
+    assert.equal(images.images.get(snapId)?.status, 'active');
+    assert.ok((images.images.get(snapId)?.data?.length ?? 0) > 100_000, 'the archive was uploaded');
+
+    const net2 = testNetwork();
+    const fromSnap = compute.put(h2.host, serverSpec(snapId, [port(net2, 51)]));
+    await compute.waitFor(fromSnap.id, (x) => x.state === 'running');
+    const pid2 = (await h2.engine.api.inspectContainer(containerName(fromSnap.id))).State.Pid;
+    assert.equal(inServer(pid2, 'cat /root/snapshot-marker'), 'kept\n');
+    assert.ok(pings(fromSnap.ports[0]!.ip));
+    assert.match(await consoleLog(h2, fromSnap.id), /first boot of this instance/, 'a new instance, not the old one');
+  });
 });

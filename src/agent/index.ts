@@ -24,6 +24,7 @@ import { Engine } from './engine.js';
 import { ImageCache } from './images.js';
 import { INIT_SCRIPT } from './init-script.js';
 import { agentLayout, LABEL, type AgentLayout } from './layout.js';
+import { run } from './command.js';
 import { HostNetwork } from './network.js';
 import { ServerReconciler } from './reconciler.js';
 import { hostResources } from './resources.js';
@@ -239,6 +240,11 @@ export async function destroyHost(layout: AgentLayout): Promise<void> {
     if (!controller.isDirectory()) continue;
     try { fs.rmdirSync(path.join('/sys/fs/cgroup', controller.name, layout.engine.cgroupParent)); } catch { /* absent or busy */ }
   }
+  // An engine that was killed leaves its mounts (the data root, container shm) behind.
+  const runDir = path.join('/run', `flotilla-${layout.tag}`);
+  const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
+    .map((m) => m.replace(/\\040/g, ' ')).filter((m) => m.startsWith(`${layout.dir}/`) || m.startsWith(`${runDir}/`));
+  for (const m of mounts.reverse()) await run('umount', ['-l', m]).catch(() => {});
   fs.rmSync(layout.dir, { recursive: true, force: true });
-  fs.rmSync(path.join('/run', `flotilla-${layout.tag}`), { recursive: true, force: true });
+  fs.rmSync(runDir, { recursive: true, force: true });
 }
