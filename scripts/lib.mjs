@@ -13,9 +13,10 @@ function run(cmd, args, opts = {}) {
 
 /**
  * Debian packages `npm start` needs on the host: mmdebstrap and busybox-static build the base images
- * (src/base-images).
+ * (src/base-images); docker.io (dockerd, with tini as docker-init), iproute2 and iptables are what each
+ * host agent runs its private engine and plumbs its namespaces with (src/agent).
  */
-export const START_PACKAGES = ['mmdebstrap', 'busybox-static'];
+export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'iproute2', 'iptables'];
 
 /**
  * Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest; and
