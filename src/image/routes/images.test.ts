@@ -192,7 +192,8 @@ describe('image routes', () => {
   it('deactivates and reactivates; deactivated data is 403 to non-admins', async () => {
     const image = (await t.call('POST', '/v2/images', { name: 'd', container_format: 'bare', disk_format: 'raw' }, alice.token)).json();
     const url = `/v2/images/${image.id}`;
-    assert.equal((await t.call('POST', `${url}/actions/deactivate`, undefined, alice.token)).statusCode, 400, 'only active images');
+    assert.equal((await t.call('POST', `${url}/actions/deactivate`, undefined, alice.token)).statusCode, 403, 'only active images');
+    assert.equal((await t.call('POST', `${url}/actions/reactivate`, undefined, alice.token)).statusCode, 403, 'only deactivated ones');
     await t.call('PUT', `${url}/file`, Buffer.from('data'), alice.token, DATA);
     assert.equal((await t.call('POST', `${url}/actions/deactivate`, undefined, alice.token)).statusCode, 204);
     assert.equal((await t.call('GET', url, undefined, alice.token)).json().status, 'deactivated');

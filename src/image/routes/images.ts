@@ -93,7 +93,8 @@ export function imageRoutes(app: FastifyInstance, ctx: ImageContext): void {
         image.updatedAt = nowIso();
         await store.save(image, from);
       } else if (image.status !== to) {
-        throw new BadRequest(`Not allowed to ${action} image in status '${image.status}'`);
+        // Glance's domain refuses it as Forbidden (403), not as a bad transition.
+        throw new Forbidden(`Not allowed to ${action} image in status '${image.status}'`);
       }
       return reply.code(204).send();
     });
