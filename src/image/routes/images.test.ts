@@ -49,6 +49,33 @@ describe('image routes', () => {
     assert.equal((await t.call('DELETE', `/v2/images/${image.id}`, undefined, bob.token)).statusCode, 404);
   });
 
+  it('isolates tenants: another project’s private image is a 404 for every operation; a public one is read-only', async () => {
+    const priv = (await t.call('POST', '/v2/images', { name: 'mine', visibility: 'private', container_format: 'bare', disk_format: 'raw' }, alice.token)).json().id as string;
+    await t.call('PUT', `/v2/images/${priv}/file`, Buffer.from('secret'), alice.token, DATA);
+    const ops: Array<[string, string, unknown?, Record<string, string>?]> = [
+      ['GET', `/v2/images/${priv}`], ['PATCH', `/v2/images/${priv}`, [{ op: 'replace', path: '/name', value: 'x' }], PATCH],
+      ['DELETE', `/v2/images/${priv}`], ['GET', `/v2/images/${priv}/file`], ['PUT', `/v2/images/${priv}/file`, Buffer.from('x'), DATA],
+      ['PUT', `/v2/images/${priv}/tags/x`], ['DELETE', `/v2/images/${priv}/tags/x`], ['POST', `/v2/images/${priv}/actions/deactivate`],
+      ['POST', `/v2/images/${priv}/actions/reactivate`], ['GET', `/v2/images/${priv}/members`], ['POST', `/v2/images/${priv}/members`, { member: bob.projectId }],
+      ['PUT', `/v2/images/${priv}/members/${bob.projectId}`, { status: 'accepted' }], ['GET', `/v2/images/${priv}/members/${bob.projectId}`],
+      ['DELETE', `/v2/images/${priv}/members/${bob.projectId}`], ['PUT', `/v2/images/${priv}/stage`, Buffer.from('x'), DATA],
+      ['POST', `/v2/images/${priv}/import`, { method: { name: 'glance-direct' } }],
+    ];
+    for (const [method, url, body, headers] of ops) {
+      const res = await t.call(method as 'GET', url, body, bob.token, headers);
+      assert.equal(res.statusCode, 404, `${method} ${url}: ${res.body}`);
+    }
+    assert.ok(!(await t.call('GET', '/v2/images?visibility=all', undefined, bob.token)).json().images.some((i: { id: string }) => i.id === priv));
+    const pub = (await t.call('POST', '/v2/images', { name: 'pub', visibility: 'public', container_format: 'bare', disk_format: 'raw' })).json().id as string;
+    await t.call('PUT', `/v2/images/${pub}/file`, Buffer.from('public data'), undefined, DATA);
+    assert.equal((await t.call('GET', `/v2/images/${pub}/file`, undefined, bob.token)).body, 'public data');
+    assert.equal((await t.call('PATCH', `/v2/images/${pub}`, [{ op: 'replace', path: '/name', value: 'x' }], bob.token, PATCH)).statusCode, 403);
+    assert.equal((await t.call('DELETE', `/v2/images/${pub}`, undefined, bob.token)).statusCode, 403);
+    assert.equal((await t.call('PUT', `/v2/images/${pub}/tags/x`, undefined, bob.token)).statusCode, 403);
+    assert.equal((await t.call('POST', `/v2/images/${pub}/actions/deactivate`, undefined, bob.token)).statusCode, 403);
+    assert.equal((await t.call('DELETE', `/v2/images/${pub}`)).statusCode, 204);
+  });
+
   it('refuses bad creates with Glance’s statuses', async () => {
     const cases: Array<[unknown, number]> = [
       [{ container_format: 'wrong', disk_format: 'raw' }, 400],
