@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { Conflict, Forbidden, NotFound, Unauthorized, Unavailable } from '../platform/errors.js';
 import { createTestImageService, type TestImageService } from './testing.js';
 import { customProperties, ImageClient } from './client.js';
@@ -79,6 +79,23 @@ describe('ImageClient', () => {
     assert.ok(first.next);
     const all = await client.listAll(user.token, { limit: 2, sort: 'name:asc' });
     assert.deepEqual(all.filter((i) => i.name?.startsWith('page-')).map((i) => i.name), ['page-0', 'page-1', 'page-2', 'page-3', 'page-4']);
+  });
+
+  it('leaves the image queued when the connection drops mid-upload (Content-Length or chunked)', async () => {
+    const port = (t.service.app.server.address() as AddressInfo).port;
+    for (const framing of ['content-length: 1000000', 'transfer-encoding: chunked']) {
+      const image = await client.create(user.token, { name: 'cut', container_format: 'bare', disk_format: 'raw' });
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(`PUT /v2/images/${image.id}/file HTTP/1.1\r\nhost: x\r\nx-auth-token: ${user.token}\r\ncontent-type: application/octet-stream\r\n${framing}\r\n\r\n`);
+          socket.write(framing.startsWith('content') ? Buffer.alloc(5000, 1) : `1388\r\n${'a'.repeat(5000)}\r\n`);
+          setTimeout(() => { socket.destroy(); setTimeout(resolve, 300); }, 200);
+        });
+      });
+      const after = await client.get(user.token, image.id);
+      assert.equal(after.status, 'queued', framing);
+      assert.equal(after.size, null);
+    }
   });
 
   it('turns error statuses into typed faults', async () => {
