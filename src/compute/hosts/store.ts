@@ -127,8 +127,8 @@ export class HostStore {
     }
   }
 
-  async services(filter: { host?: string; binary?: string } = {}): Promise<Service[]> {
-    let q = this.db.selectFrom('service').selectAll().orderBy('id');
+  async services(filter: { host?: string; binary?: string } = {}, db: Kysely<ComputeTables> = this.db): Promise<Service[]> {
+    let q = db.selectFrom('service').selectAll().orderBy('id');
     if (filter.host) q = q.where('host', '=', filter.host);
     if (filter.binary) q = q.where('binary', '=', filter.binary);
     return (await q.execute()).map(toService);
@@ -172,18 +172,18 @@ export class HostStore {
     });
   }
 
-  /** Every compute host with its service. */
-  async hosts(): Promise<ComputeHost[]> {
-    const rows = await this.db.selectFrom('compute_host').selectAll().orderBy('hypervisor_id').execute();
-    const services = new Map((await this.services({ binary: COMPUTE_BINARY })).map((s) => [s.host, s]));
+  /** Every compute host with its service (pass the transaction when inside one: SQLite has one connection). */
+  async hosts(db: Kysely<ComputeTables> = this.db): Promise<ComputeHost[]> {
+    const rows = await db.selectFrom('compute_host').selectAll().orderBy('hypervisor_id').execute();
+    const services = new Map((await this.services({ binary: COMPUTE_BINARY }, db)).map((s) => [s.host, s]));
     return rows.flatMap((r) => {
       const s = services.get(r.host);
       return s ? [toHost(r, s)] : [];
     });
   }
 
-  async host(host: string): Promise<ComputeHost | undefined> {
-    return (await this.hosts()).find((h) => h.host === host);
+  async host(host: string, db: Kysely<ComputeTables> = this.db): Promise<ComputeHost | undefined> {
+    return (await this.hosts(db)).find((h) => h.host === host);
   }
 
   /** A hypervisor by its id as the request names it (integer before 2.53, UUID from it). */

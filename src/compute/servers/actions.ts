@@ -80,7 +80,7 @@ export function actionRoutes(app: FastifyInstance, ctx: ComputeContext): void {
           if (!cur.host) throw new Conflict(`Instance ${cur.id} has no host.`);
           await ctx.quotas.checkUpsize(tx, cur.projectId, cur.userId, { cores: next.vcpus - cur.flavor.vcpus, ram: next.ramMb - cur.flavor.ramMb });
           // Servers are resized in place (their container's limits change live), so the new flavor must fit this host.
-          const host = await ctx.hosts.host(cur.host);
+          const host = await ctx.hosts.host(cur.host, tx);
           if (host) {
             const rows = await tx.selectFrom('server').select('flavor').where('host', '=', cur.host).where('deleted', '=', 0).where('id', '!=', cur.id).execute();
             const used = rows.map((r) => JSON.parse(r.flavor) as typeof next).reduce((a, f) => ({ vcpus: a.vcpus + f.vcpus, ram: a.ram + f.ramMb, disk: a.disk + diskOf(f) }), { vcpus: 0, ram: 0, disk: 0 });

@@ -258,7 +258,7 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
 
 /** The scheduler's view of every host, with what is placed on each. */
 async function candidates(ctx: ComputeContext, tx: Kysely<ComputeTables>): Promise<HostCandidate[]> {
-  const hosts = await ctx.hosts.hosts();
+  const hosts = await ctx.hosts.hosts(tx);
   const now = Date.now();
   const out: HostCandidate[] = [];
   for (const h of hosts) {

@@ -108,7 +108,11 @@ export function deriveState(s: ServerRecord, host: HostView | undefined): Derive
   } else {
     vmState = steadyState(s);
     if (vmState === 'error') fault = observedFault() ?? { code: 500, message: 'The server is in an error state.', created: s.observed.at ?? s.updatedAt };
-    else if (s.resizePhase === 'migrating' && s.observed.generation >= s.desired.taskGeneration) vmState = 'resized';
+    else {
+      const applied = s.observed.generation >= s.desired.taskGeneration;
+      // Resized and waiting for confirmation; or being reverted, which Nova shows as still resized.
+      if ((s.resizePhase === 'migrating' && applied) || (s.resizePhase === 'reverting' && !applied)) vmState = 'resized';
+    }
   }
   return { vmState, taskState, powerState, status: statusOf(vmState, taskState), fault, converged };
 }
