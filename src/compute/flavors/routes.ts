@@ -273,10 +273,11 @@ export function flavorRoutes(app: FastifyInstance, ctx: ComputeContext): void {
     return specs;
   });
 
-  app.delete<{ Params: SpecParams }>('/flavors/:id/os-extra_specs/:key', async (request) => {
+  app.delete<{ Params: SpecParams }>('/flavors/:id/os-extra_specs/:key', async (request, reply) => {
     enforce(ctx, request, 'os_compute_api:os-flavor-extra-specs:delete', {});
     const f = await visibleFlavor(ctx, request, request.params.id);
     await ctx.flavors.deleteExtraSpec(f.flavorid, request.params.key);
-    return {};
+    // Nova answers 200 with no body here.
+    return reply.code(200).send();
   });
 }
