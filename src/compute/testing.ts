@@ -21,6 +21,8 @@ import { createImageService } from '../image/index.js';
 import type { ImageTables } from '../image/tables.js';
 import { createComputeService, type ComputeService, type ComputeServiceOptions } from './index.js';
 import type { ComputeTables } from './tables.js';
+import { migrate } from '../platform/db/migrate.js';
+import { computeMigrations } from './migrations/index.js';
 import { AGENT_API_PREFIX, type DesiredServers, type HostRegistration, type ObservedServer } from './agent-protocol.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -34,6 +36,23 @@ export const ENGINES: ReadonlyArray<{ engine: Engine; skip?: string }> = [
 ];
 
 export type Response = LightMyRequestResponse & { json: () => any };
+
+/** A migrated compute database of its own on `engine` (a temp dir; on PostgreSQL a schema of its own). */
+export async function openComputeTestDatabase(engine: Engine): Promise<{ database: Database<ComputeTables>; close(): Promise<void> }> {
+  const url = engine === 'postgres' ? process.env.FLOTILLA_TEST_DATABASE_URL : undefined;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-compute-store-'));
+  const schema = url ? `compute_store_${path.basename(dataDir).replace(/\W/g, '_').toLowerCase()}` : 'compute';
+  const database = await openDatabase<ComputeTables>({ service: schema, dataDir, url });
+  await migrate(database.db, computeMigrations, database.schema);
+  return {
+    database,
+    async close() {
+      if (url) await database.db.schema.dropSchema(schema).ifExists().cascade().execute().catch(() => {});
+      await database.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** A registration as an agent sends it. */
 export function registration(overrides: Partial<HostRegistration> = {}): HostRegistration {

@@ -1,13 +1,13 @@
 /**
  * The server state machine through the real API: a user drives servers with Nova calls, the test plays
  * the host agent through the internal API (register, read desired servers, report observations), and
- * the statuses Nova clients see follow from both.
+ * the statuses Nova clients see follow from both. Runs on SQLite and PostgreSQL.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestCompute, type TestCompute } from '../testing.js';
+import { createTestCompute, ENGINES, type TestCompute } from '../testing.js';
 
-describe('server lifecycle', () => {
+for (const { engine, skip } of ENGINES) describe(`server lifecycle on ${engine}`, { skip }, () => {
   let t: TestCompute;
   let user: { userId: string; projectId: string; token: string };
   const V = '2.79';
@@ -23,7 +23,7 @@ describe('server lifecycle', () => {
   };
 
   before(async () => {
-    t = await createTestCompute();
+    t = await createTestCompute(engine);
     user = await t.identity.makeUser({ name: 'alice' });
     assert.equal((await t.register('host-a')).statusCode, 200);
   });
