@@ -109,6 +109,8 @@ export interface ServerTable {
   security_groups: string;
   /** JSON: 'none' or 'auto' or [{uuid}], as requested. */
   requested_networks: string;
+  /** JSON ImageMeta: what the server inherited from its image at boot or rebuild (migration 0002). */
+  image_meta: string | null;
   access_ipv4: string | null;
   access_ipv6: string | null;
   locked_by: string | null;

@@ -13,7 +13,8 @@ import { snapshotOf } from '../flavors/store.js';
 import { isUp } from '../hosts/store.js';
 import { consoleOutput } from '../console.js';
 import { diskOf, NO_VALID_HOST, ALLOCATION } from '../scheduler.js';
-import { generatePassword } from './create.js';
+import { generatePassword, imageMetaOf } from './create.js';
+import type { ContainerFormat, DiskFormat } from '../../image/client.js';
 import { callerOf, renderServer, visibleServer } from './routes.js';
 import { updateView } from './render.js';
 import type { ServerRecord } from './store.js';
@@ -159,6 +160,7 @@ export function actionRoutes(app: FastifyInstance, ctx: ComputeContext): void {
       if (image.status !== 'active') throw new BadRequest(`Image ${image.id} is not active.`);
       if (s.flavor.ramMb < (image.min_ram ?? 0)) throw new BadRequest("Flavor's memory is too small for requested image.");
       if (metadata) await ctx.quotas.checkMetadata(s.projectId, Object.keys(metadata).length);
+      set.image_meta = JSON.stringify(imageMetaOf(image, s.flavor.diskGb));
       await ctx.serverService.transition(callerOf(ctx, request), s.id, {
         action: 'rebuild', vmStates: ['active', 'stopped', 'error'],
         change: async (cur, _d, tx) => {
@@ -186,26 +188,21 @@ export function actionRoutes(app: FastifyInstance, ctx: ComputeContext): void {
       const state = await ctx.serverService.derive(s);
       if (!['active', 'stopped', 'paused'].includes(state.vmState)) throw new Conflict(`Cannot 'createImage' instance ${s.id} while it is in vm_state ${state.vmState}`);
       if (state.taskState !== null) throw new Conflict(`Cannot 'createImage' instance ${s.id} while it is in task_state ${state.taskState}`);
-      const base = await ctx.images.get(auth.token, s.imageId).catch(() => undefined);
-      const props: Record<string, unknown> = {};
-      for (const [k, val] of Object.entries(base ?? {})) {
-        // Snapshots inherit the base image's custom properties, as Nova's do (image_* system metadata).
-        if (typeof val === 'string' && !['id', 'name', 'status', 'visibility', 'checksum', 'os_hash_algo', 'os_hash_value', 'owner', 'container_format',
-          'disk_format', 'created_at', 'updated_at', 'self', 'file', 'schema', 'direct_url'].includes(k)) props[k] = val;
-      }
+      // The snapshot inherits what the server inherited from its image at boot, even if that image is gone.
+      const meta = s.imageMeta ?? { minRam: 0, minDisk: s.flavor.diskGb, containerFormat: 'docker', diskFormat: 'raw', properties: {} };
       const image = await ctx.images.create(auth.token, {
-        ...props,
+        ...meta.properties,
         ...metadata,
         name,
-        container_format: base?.container_format ?? 'docker',
-        disk_format: base?.disk_format ?? 'raw',
-        min_ram: Math.max(base?.min_ram ?? 0, 0),
-        min_disk: Math.max(base?.min_disk ?? 0, s.flavor.diskGb),
+        container_format: (meta.containerFormat ?? 'docker') as ContainerFormat,
+        disk_format: (meta.diskFormat ?? 'raw') as DiskFormat,
+        min_ram: meta.minRam,
+        min_disk: meta.minDisk,
         instance_uuid: s.id,
         user_id: auth.user.id,
         image_type: 'snapshot',
         base_image_ref: s.imageId,
-      } as never);
+      });
       try {
         await ctx.serverService.transition(callerOf(ctx, request), s.id, {
           action: 'createImage', vmStates: ['active', 'stopped', 'paused'],

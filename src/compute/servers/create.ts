@@ -21,12 +21,14 @@ import { schedule, diskOf, type HostCandidate } from '../scheduler.js';
 import { InterimIpam, NetworkAllocationFailed } from '../ipam.js';
 import { nextId } from '../sequence.js';
 import type { Caller } from './service.js';
-import type { ServerRecord } from './store.js';
+import type { ImageMeta, ServerRecord } from './store.js';
+import { customProperties, type ImageRecord } from '../../image/client.js';
 
 export interface CreatePlan {
   name: string;
   description: string | null;
   imageId: string;
+  imageMeta: ImageMeta;
   flavor: FlavorSnapshot;
   keyName: string | null;
   keyData: string | null;
@@ -112,7 +114,18 @@ function parseNetworks(request: FastifyRequest, raw: v.Json | undefined): Create
 }
 
 /** Parses and checks the body of POST /servers (everything that needs no other service). */
-export async function parseCreate(ctx: ComputeContext, request: FastifyRequest): Promise<Omit<CreatePlan, 'flavor' | 'keyData' | 'group'> & { flavorRef: string; groupId: string | null }> {
+/** What a server inherits from its image, given the flavor it boots with (Nova's get_system_metadata_from_image). */
+export function imageMetaOf(image: ImageRecord, flavorRootGb: number): ImageMeta {
+  return {
+    minRam: image.min_ram ?? 0,
+    minDisk: Math.max(image.min_disk ?? 0, flavorRootGb),
+    containerFormat: image.container_format,
+    diskFormat: image.disk_format,
+    properties: customProperties(image),
+  };
+}
+
+export async function parseCreate(ctx: ComputeContext, request: FastifyRequest): Promise<Omit<CreatePlan, 'flavor' | 'keyData' | 'group' | 'imageMeta'> & { flavorRef: string; groupId: string | null }> {
   const body = request.body;
   if (!v.isObject(body)) throw new BadRequest("Invalid input for field/attribute server. 'server' is a required property");
   v.onlyKeys(body, ['server', 'os:scheduler_hints', 'OS-SCH-HNT:scheduler_hints'], 'body');
@@ -253,7 +266,7 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
   }
   await ctx.quotas.checkMetadata(projectId, Object.keys(parsed.metadata).length);
   const { flavorRef: _f, groupId: _g, ...rest } = parsed;
-  return { ...rest, flavor: snapshotOf(flavor), keyData, group };
+  return { ...rest, flavor: snapshotOf(flavor), keyData, group, imageMeta: imageMetaOf(image, flavor.rootGb) };
 }
 
 /** The scheduler's view of every host, with what is placed on each. */
@@ -318,7 +331,7 @@ export async function createServers(ctx: ComputeContext, caller: Caller, plan: C
         description: plan.description, hostname, image_id: plan.imageId, flavor: JSON.stringify(plan.flavor), old_flavor: null, resize_phase: null,
         key_name: plan.keyName, key_data: plan.keyData, user_data: plan.userData, config_drive: plan.configDrive ? 1 : 0,
         availability_zone: plan.availabilityZone, host, reservation_id: reservationId, launch_index: i,
-        security_groups: JSON.stringify(plan.securityGroups), requested_networks: JSON.stringify(plan.networks),
+        security_groups: JSON.stringify(plan.securityGroups), requested_networks: JSON.stringify(plan.networks), image_meta: JSON.stringify(plan.imageMeta),
         access_ipv4: plan.accessIpv4, access_ipv6: plan.accessIpv6, locked_by: null, locked_reason: null,
         created_at: now, updated_at: now, launched_at: null, terminated_at: null, deleted_at: null, deleted: 0,
         power: 'running', generation: 1, reboot_count: 0, rebuild_count: 0, task: null, task_generation: 1,

@@ -19,6 +19,17 @@ export interface ServerPort {
   subnetIdx: number;
 }
 
+/** What a server inherited from its image (Nova's image_* system metadata); snapshots inherit it in turn. */
+export interface ImageMeta {
+  minRam: number;
+  /** At least the root disk of the flavor the server was booted (or rebuilt) with. */
+  minDisk: number;
+  containerFormat: string | null;
+  diskFormat: string | null;
+  /** The image's custom properties. */
+  properties: Record<string, string>;
+}
+
 export interface ServerRecord {
   id: string;
   internalId: number;
@@ -28,6 +39,7 @@ export interface ServerRecord {
   description: string | null;
   hostname: string;
   imageId: string;
+  imageMeta: ImageMeta | null;
   flavor: FlavorSnapshot;
   oldFlavor: FlavorSnapshot | null;
   resizePhase: ResizePhase | null;
@@ -82,7 +94,7 @@ export interface ServerRecord {
 function toRecord(r: Selectable<ServerTable>): ServerRecord {
   return {
     id: r.id, internalId: r.internal_id, projectId: r.project_id, userId: r.user_id, name: r.name, description: r.description,
-    hostname: r.hostname, imageId: r.image_id, flavor: parseJson<FlavorSnapshot>(r.flavor, undefined as never),
+    hostname: r.hostname, imageId: r.image_id, imageMeta: parseJson<ImageMeta | null>(r.image_meta, null), flavor: parseJson<FlavorSnapshot>(r.flavor, undefined as never),
     oldFlavor: parseJson<FlavorSnapshot | null>(r.old_flavor, null), resizePhase: r.resize_phase, keyName: r.key_name, keyData: r.key_data,
     userData: r.user_data, configDrive: toBool(r.config_drive), availabilityZone: r.availability_zone, host: r.host,
     reservationId: r.reservation_id, launchIndex: r.launch_index, securityGroups: parseJson(r.security_groups, []),
