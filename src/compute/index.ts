@@ -40,6 +40,8 @@ import { serverRoutes } from './servers/routes.js';
 import { actionRoutes } from './servers/actions.js';
 import { instanceActionRoutes } from './servers/instance-actions.js';
 import { usageRoutes } from './usage/routes.js';
+import { networkRoutes } from './networks-routes.js';
+import { NotFound } from '../platform/errors.js';
 
 export type { ComputeTables } from './tables.js';
 
@@ -106,8 +108,13 @@ export async function createComputeService(deps: ServiceDeps<ComputeTables>, opt
   agentRoutes(app, context, sync);
   await app.register(async (v21: FastifyInstance) => {
     v21.decorateRequest('microversion', null as never);
+    // Nova's router does not strip trailing slashes: `/v2.1/servers/` is a 404 there, and clients rely on it.
+    v21.addHook('onRequest', async (request) => {
+      const p = request.url.split('?')[0]!;
+      if (p.length > '/v2.1/'.length && p.endsWith('/')) throw new NotFound('The resource could not be found.');
+    });
     v21.addHook('onRequest', microversionHook);
-    for (const register of [flavorRoutes, keypairRoutes, quotaRoutes, hostRoutes, groupRoutes, serverRoutes, actionRoutes, instanceActionRoutes, usageRoutes]) {
+    for (const register of [flavorRoutes, keypairRoutes, quotaRoutes, hostRoutes, groupRoutes, serverRoutes, actionRoutes, instanceActionRoutes, usageRoutes, networkRoutes]) {
       register(v21, context);
     }
   }, { prefix: '/v2.1' });

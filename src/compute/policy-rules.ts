@@ -119,6 +119,12 @@ export const computePolicyRules: Readonly<Record<string, string>> = {
   'os_compute_api:os-services:delete': 'rule:context_is_admin',
   'os_compute_api:os-simple-tenant-usage:show': 'rule:project_reader_or_admin',
   'os_compute_api:os-simple-tenant-usage:list': 'rule:context_is_admin',
+  'os_compute_api:os-networks:list': 'rule:project_reader_or_admin',
+  'os_compute_api:os-networks:show': 'rule:project_reader_or_admin',
+  'os_compute_api:os-tenant-networks:list': 'rule:project_reader_or_admin',
+  'os_compute_api:os-tenant-networks:show': 'rule:project_reader_or_admin',
+  'os_compute_api:os-quota-class-sets:show': 'rule:context_is_admin',
+  'os_compute_api:os-quota-class-sets:update': 'rule:context_is_admin',
   // Flotilla's internal agent API (src/compute/agent-protocol.ts): host agents log in with the service role.
   'flotilla:agent': 'rule:service_api',
 };

@@ -41,6 +41,9 @@ export interface KeypairTable {
 /** A quota limit; `user_id` is '' for the project's own limit. */
 export interface QuotaTable { project_id: string; user_id: string; resource: string; hard_limit: number; }
 
+/** A quota class's limit; class `default` overrides the built-in defaults (migration 0003). */
+export interface QuotaClassTable { class_name: string; resource: string; hard_limit: number; }
+
 /** os-services: one row per (host, binary). Compute hosts register through the agent API. */
 export interface ServiceTable {
   id: number;
@@ -210,6 +213,7 @@ export interface ComputeTables {
   flavor_project: FlavorProjectTable;
   keypair: KeypairTable;
   quota: QuotaTable;
+  quota_class: QuotaClassTable;
   service: ServiceTable;
   compute_host: ComputeHostTable;
   server: ServerTable;

@@ -8,7 +8,7 @@ import { BadRequest } from '../../platform/errors.js';
 import { authOf } from '../../platform/auth/middleware.js';
 import { enforce, projectIdOf, queryAll, type ComputeContext } from '../context.js';
 import * as v from '../validate.js';
-import { DEFAULT_LIMITS, RESOURCES, type Resource, type Usage } from './service.js';
+import { RESOURCES, type Resource, type Usage } from './service.js';
 
 type IdParams = { id: string };
 
@@ -60,7 +60,7 @@ export function quotaRoutes(app: FastifyInstance, ctx: ComputeContext): void {
   app.get<{ Params: IdParams }>('/os-quota-sets/:id/defaults', async (request) => {
     enforce(ctx, request, 'os_compute_api:os-quota-sets:defaults', { project_id: request.params.id });
     await ctx.projects.verify(authOf(request).token, request.params.id);
-    return renderSet(request, request.params.id, { ...DEFAULT_LIMITS });
+    return renderSet(request, request.params.id, await ctx.quotas.classLimits('default'));
   });
 
   app.put<{ Params: IdParams }>('/os-quota-sets/:id', async (request) => {
@@ -102,6 +102,38 @@ export function quotaRoutes(app: FastifyInstance, ctx: ComputeContext): void {
     const userId = userIdParam(request);
     await ctx.quotas.reset(request.params.id, userId);
     return reply.code(202).send();
+  });
+
+  // --- quota classes: the `default` class sets every project's defaults ---
+
+  const classHidden = (request: FastifyRequest): Set<string> => {
+    const mv = request.microversion;
+    if (mv.atLeast('2.57')) return new Set([...NETWORK, ...PERSONALITY]);
+    if (mv.atLeast('2.50')) return new Set(NETWORK);
+    return new Set(['server_groups', 'server_group_members']);
+  };
+  const renderClass = (request: FastifyRequest, id: string | null, values: Record<Resource, number>): Record<string, unknown> => {
+    const skip = classHidden(request);
+    const out: Record<string, unknown> = id === null ? {} : { id };
+    for (const r of RESOURCES) if (!skip.has(r)) out[r] = values[r];
+    return { quota_class_set: out };
+  };
+
+  app.get<{ Params: IdParams }>('/os-quota-class-sets/:id', async (request) => {
+    enforce(ctx, request, 'os_compute_api:os-quota-class-sets:show', {});
+    return renderClass(request, request.params.id, await ctx.quotas.classLimits(request.params.id));
+  });
+
+  app.put<{ Params: IdParams }>('/os-quota-class-sets/:id', async (request) => {
+    enforce(ctx, request, 'os_compute_api:os-quota-class-sets:update', {});
+    if (request.params.id.length > 255) throw new BadRequest('quota_class_name has more than 255 characters.');
+    const body = v.requireObject(request.body, 'quota_class_set');
+    const skip = classHidden(request);
+    v.onlyKeys(body, RESOURCES.filter((r) => !skip.has(r)), 'quota_class_set');
+    const values: Partial<Record<Resource, number>> = {};
+    for (const [k, raw] of Object.entries(body)) values[k as Resource] = v.intLike(raw, k, -1, 0x7fffffff, true);
+    await ctx.quotas.setClassLimits(request.params.id, values);
+    return renderClass(request, null, await ctx.quotas.classLimits(request.params.id));
   });
 
   // --- limits ---

@@ -35,9 +35,27 @@ export class OverQuota extends Forbidden {}
 export class QuotaService {
   constructor(private readonly db: Kysely<ComputeTables>) {}
 
+  /** A quota class's limits: the built-in defaults with the class's own values on top. */
+  async classLimits(className: string, db: Kysely<ComputeTables> = this.db): Promise<Record<Resource, number>> {
+    const out = { ...DEFAULT_LIMITS };
+    const rows = await db.selectFrom('quota_class').selectAll().where('class_name', '=', className).execute();
+    for (const r of rows) if ((RESOURCES as readonly string[]).includes(r.resource)) out[r.resource as Resource] = r.hard_limit;
+    return out;
+  }
+
+  /** Sets limits of a quota class. */
+  async setClassLimits(className: string, values: Partial<Record<Resource, number>>): Promise<void> {
+    await inTransaction(this.db, async (tx) => {
+      for (const [resource, hardLimit] of Object.entries(values)) {
+        await tx.insertInto('quota_class').values({ class_name: className, resource, hard_limit: hardLimit })
+          .onConflict((oc) => oc.columns(['class_name', 'resource']).doUpdateSet({ hard_limit: hardLimit })).execute();
+      }
+    });
+  }
+
   /** The limits of a project, with a user's own limits on top when `userId` is given. */
   async limits(projectId: string, userId?: string, db: Kysely<ComputeTables> = this.db): Promise<Record<Resource, number>> {
-    const out = { ...DEFAULT_LIMITS };
+    const out = await this.classLimits('default', db);
     const rows = await db.selectFrom('quota').selectAll().where('project_id', '=', projectId)
       .where('user_id', 'in', userId ? ['', userId] : ['']).execute();
     for (const r of rows.filter((x) => x.user_id === '')) out[r.resource as Resource] = r.hard_limit;
