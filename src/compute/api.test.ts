@@ -254,6 +254,40 @@ describe('compute API', () => {
     assert.equal(broken.statusCode, 400);
   });
 
+  it('shows the interim network before 2.36, and boots on it by id', async () => {
+    const nets = (await t.call('GET', '/v2.1/os-networks', undefined, { token: user.token })).json().networks;
+    assert.equal(nets.length, 1);
+    assert.equal(nets[0].label, 'private');
+    const other = await t.identity.makeUser({ name: 'net-other' });
+    const theirs = (await t.call('GET', '/v2.1/os-tenant-networks', undefined, { token: other.token })).json().networks;
+    assert.deepEqual(theirs, [{ id: nets[0].id, cidr: 'None', label: 'private' }], 'one network id for every project');
+    assert.equal((await t.call('GET', `/v2.1/os-networks/${nets[0].id}`, undefined, { token: user.token })).json().network.id, nets[0].id);
+    assert.equal((await t.call('GET', '/v2.1/os-networks', undefined, { token: user.token, version: '2.36' })).statusCode, 404);
+    const mine = await boot('on-net', { networks: [{ uuid: nets[0].id }] });
+    const r = await t.call('POST', '/v2.1/servers', { server: { name: 'on-net', imageRef: t.imageId, flavorRef: '1', networks: [{ uuid: nets[0].id }] } }, { token: other.token, version: V });
+    assert.equal(r.statusCode, 202, r.body);
+    const specs = (await t.desired('host-a')).servers;
+    const a = specs.find((s) => s.id === mine)!.ports[0]!;
+    const b = specs.find((s) => s.id === r.json().server.id)!.ports[0]!;
+    assert.notEqual(a.networkId, b.networkId, 'each project gets its own segment (bridge) underneath');
+    assert.notEqual(a.cidr, b.cidr);
+  });
+
+  it('quota classes: the default class sets every project\'s defaults', async () => {
+    const shown = (await t.call('GET', '/v2.1/os-quota-class-sets/default', undefined, { version: '2.50' })).json().quota_class_set;
+    assert.equal(shown.id, 'default');
+    assert.equal(shown.server_groups, 10);
+    assert.equal(shown.fixed_ips, undefined);
+    const r = await t.call('PUT', '/v2.1/os-quota-class-sets/default', { quota_class_set: { key_pairs: 7 } });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal(r.json().quota_class_set.key_pairs, 7);
+    const fresh = await t.identity.makeUser({ name: 'class-user' });
+    assert.equal((await t.call('GET', `/v2.1/os-quota-sets/${fresh.projectId}`, undefined, { token: fresh.token })).json().quota_set.key_pairs, 7);
+    assert.equal((await t.call('GET', `/v2.1/os-quota-sets/${fresh.projectId}/defaults`, undefined, { token: fresh.token })).json().quota_set.key_pairs, 7);
+    assert.equal((await t.call('PUT', '/v2.1/os-quota-class-sets/default', { quota_class_set: { key_pairs: 7 } }, { token: user.token })).statusCode, 403);
+    await t.call('PUT', '/v2.1/os-quota-class-sets/default', { quota_class_set: { key_pairs: 100 } });
+  });
+
   it('reports usage per project: hours of launched servers in the period', async () => {
     const start = new Date(Date.now() - 3_600_000).toISOString().slice(0, 19);
     const end = new Date(Date.now() + 3_600_000).toISOString().slice(0, 19);

@@ -4,6 +4,10 @@
  * README documents). Gateway .1, servers from .2, MACs fa:16:3e:xx:xx:xx (Neutron's default prefix).
  * The agent gets the result as PortSpecs; the Networks issue replaces this module with Neutron ports and
  * nothing else changes.
+ *
+ * Clients see one network, `private`, with one cloud-wide id (what `networks: [{uuid}]` and os-networks
+ * name, as a shared network would be in Neutron); underneath, each project has its own segment id, which
+ * is what the agent gets as PortSpec.networkId, so projects never share a bridge and cannot reach each other.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -15,6 +19,8 @@ export const POOL_PREFIX = '198.18';
 export const NETWORK_NAME = 'private';
 export const SUBNETS = 256;
 export const MTU = 1500;
+/** The ipam_network row of the cloud-wide network clients see. */
+const SHARED = '';
 
 /** Addresses ran out: the build fails the way Nova's does when Neutron cannot allocate a port. */
 export class NetworkAllocationFailed extends Error {}
@@ -30,7 +36,12 @@ export function gatewayOf(idx: number): string {
 export interface ProjectNetwork { id: string; name: string; }
 
 export class InterimIpam {
-  /** The project's network, made on first use. */
+  /** The network clients name: one cloud-wide id, made on first use (stored as the row of project ''). */
+  async shared(tx: Kysely<ComputeTables>): Promise<ProjectNetwork> {
+    return this.network(tx, SHARED);
+  }
+
+  /** The project's own segment (the agent's networkId), made on first use. */
   async network(tx: Kysely<ComputeTables>, projectId: string): Promise<ProjectNetwork> {
     const existing = await tx.selectFrom('ipam_network').selectAll().where('project_id', '=', projectId).executeTakeFirst();
     if (existing) return { id: existing.network_id, name: existing.name };

@@ -1,13 +1,12 @@
 /**
  * /os-networks and /os-tenant-networks (2.1–2.35; 404 from 2.36, as in Nova): Nova's proxy views of the
- * caller's networks. Until the Networks issue this is the project's interim network (ipam.ts), made on
- * first use so a client can find it by name before booting anything on it.
+ * caller's networks. Until the Networks issue this is the interim network `private` (ipam.ts), which every
+ * project may attach to (each gets its own isolated segment underneath).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFound } from '../platform/errors.js';
-import { authOf } from '../platform/auth/middleware.js';
 import { inTransaction } from '../platform/db/database.js';
-import { enforce, isAdmin, projectIdOf, type ComputeContext } from './context.js';
+import { enforce, isAdmin, type ComputeContext } from './context.js';
 import { InterimIpam, type ProjectNetwork } from './ipam.js';
 
 type IdParams = { id: string };
@@ -28,11 +27,7 @@ function render(n: ProjectNetwork, admin: boolean, tenant: boolean): Record<stri
 
 export function networkRoutes(app: FastifyInstance, ctx: ComputeContext): void {
   const ipam = new InterimIpam();
-  const own = async (request: FastifyRequest): Promise<ProjectNetwork | undefined> => {
-    const projectId = projectIdOf(authOf(request));
-    if (!projectId) return undefined;
-    return inTransaction(ctx.db, (tx) => ipam.network(tx, projectId));
-  };
+  const shared = (): Promise<ProjectNetwork> => inTransaction(ctx.db, (tx) => ipam.shared(tx));
   const gone = (request: FastifyRequest): void => {
     if (request.microversion.atLeast('2.36')) throw new NotFound('The resource could not be found.');
   };
@@ -40,14 +35,13 @@ export function networkRoutes(app: FastifyInstance, ctx: ComputeContext): void {
     app.get(prefix, async (request) => {
       gone(request);
       enforce(ctx, request, `os_compute_api:${policy}:list`);
-      const n = await own(request);
-      return { networks: n ? [render(n, isAdmin(ctx, request), tenant)] : [] };
+      return { networks: [render(await shared(), isAdmin(ctx, request), tenant)] };
     });
     app.get<{ Params: IdParams }>(`${prefix}/:id`, async (request) => {
       gone(request);
       enforce(ctx, request, `os_compute_api:${policy}:show`);
-      const n = await own(request);
-      if (!n || n.id !== request.params.id.toLowerCase()) throw new NotFound('Network not found');
+      const n = await shared();
+      if (n.id !== request.params.id.toLowerCase()) throw new NotFound('Network not found');
       return { network: render(n, isAdmin(ctx, request), tenant) };
     });
   }

@@ -245,8 +245,8 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
     }
   }
   if (Array.isArray(parsed.networks)) {
-    const own = (await new InterimIpam().networks(ctx.db, [projectId])).get(projectId);
-    for (const n of parsed.networks) if (n.uuid.replace(/-/g, '') !== own?.id.replace(/-/g, '')) throw new BadRequest(`Network ${n.uuid} could not be found.`);
+    const shared = await inTransaction(ctx.db, (tx) => new InterimIpam().shared(tx));
+    for (const n of parsed.networks) if (n.uuid.replace(/-/g, '') !== shared.id.replace(/-/g, '')) throw new BadRequest(`Network ${n.uuid} could not be found.`);
     if (parsed.networks.length > 1) throw new BadRequest('Flotilla gives each server one port on its project network until the Networks service lands.');
   }
   if (parsed.availabilityZone !== null) {
