@@ -103,6 +103,8 @@ export async function createComputeService(deps: ServiceDeps<ComputeTables>, opt
   });
 
   const app = createHttpApp({ logger: log, renderFault: novaFaults() });
+  // Nova answers with its request id under this name too (clients log it, Tempest reads it).
+  app.addHook('onRequest', async (request, reply) => { reply.header('x-compute-request-id', request.id); });
   installAuth(app, deps.validator);
   versionRoutes(app, context);
   agentRoutes(app, context, sync);

@@ -125,6 +125,14 @@ export const computePolicyRules: Readonly<Record<string, string>> = {
   'os_compute_api:os-tenant-networks:show': 'rule:project_reader_or_admin',
   'os_compute_api:os-quota-class-sets:show': 'rule:context_is_admin',
   'os_compute_api:os-quota-class-sets:update': 'rule:context_is_admin',
+  'os_compute_api:os-security-groups:add': 'rule:project_member_or_admin',
+  'os_compute_api:os-security-groups:remove': 'rule:project_member_or_admin',
+  'os_compute_api:os-security-groups:list': 'rule:project_reader_or_admin',
+  'os_compute_api:os-deferred-delete:restore': 'rule:project_member_or_admin',
+  'os_compute_api:os-deferred-delete:force': 'rule:project_member_or_admin',
+  'os_compute_api:os-migrate-server:migrate': 'rule:project_manager_or_admin',
+  'os_compute_api:os-migrate-server:migrate_live': 'rule:project_manager_or_admin',
+  'os_compute_api:os-create-backup': 'rule:project_member_or_admin',
   // Flotilla's internal agent API (src/compute/agent-protocol.ts): host agents log in with the service role.
   'flotilla:agent': 'rule:service_api',
 };

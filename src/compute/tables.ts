@@ -137,6 +137,8 @@ export interface ServerTable {
   snapshot_requested_at: string | null;
   /** JSON ServerFault compute established itself (no valid host, host lost during build). */
   fault: string | null;
+  /** An admin's os-resetState ('active' | 'error'), shown until the next action (migration 0004). */
+  reset_state: string | null;
 
   // observed
   obs_state: string | null;

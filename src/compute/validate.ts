@@ -3,6 +3,7 @@
  * its JSON-schema validator gives ("Invalid input for field/attribute X. Value: Y. reason"). Nova's schemas
  * change with the microversion, so routes check bodies here, in code, rather than with one static schema.
  */
+import { isIP } from 'node:net';
 import { BadRequest } from '../platform/errors.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -136,10 +137,12 @@ export function ipv4(value: Json | undefined, field: string): string {
   return s;
 }
 
+/** An IPv6 address, in its canonical compressed form (as Nova stores it: `::babe:dc0c:1602`). */
 export function ipv6(value: Json | undefined, field: string): string {
   const s = str(value, field, 0, 64);
-  if (!/^[0-9a-fA-F:.]+$/.test(s) || !s.includes(':')) throw invalid(field, value, `'${s}' is not a 'ipv6'`);
-  return s;
+  if (!isIP(s) || !s.includes(':')) throw invalid(field, value, `'${s}' is not a 'ipv6'`);
+  // The WHATWG URL parser writes IPv6 hosts as RFC 5952 says (lowercase, longest zero run compressed).
+  return new URL(`http://[${s}]/`).hostname.slice(1, -1);
 }
 
 /** Nova's `tag` type: 1–60 characters without ',' or '/'. */

@@ -233,7 +233,9 @@ export function actionRoutes(app: FastifyInstance, ctx: ComputeContext): void {
       if (!s.host || state.vmState === 'building') throw new Conflict(`Instance ${s.id} has not been created yet.`);
       const host = await ctx.hosts.host(s.host);
       if (!host || !isUp(host.service)) throw new Conflict(`Compute service of ${s.host} is unavailable at this time.`);
-      const output = lines === 0 ? '' : await consoleOutput(host.agentSocket, s.id, lines);
+      // Nova tails the log by splitting on newlines, so a log ending in one counts the empty last line.
+      const text = lines === 0 ? '' : await consoleOutput(host.agentSocket, s.id, lines === undefined ? undefined : lines + 1);
+      const output = lines === undefined ? text : text.split('\n').slice(-lines).join('\n');
       return { output };
     },
 
@@ -266,6 +268,60 @@ export function actionRoutes(app: FastifyInstance, ctx: ComputeContext): void {
       return reply.code(202).send();
     },
 
+    'os-resetState': async (request, reply, s, arg) => {
+      if (!v.isObject(arg)) throw v.invalid('os-resetState', arg, "is not of type 'object'");
+      v.onlyKeys(arg, ['state'], 'os-resetState');
+      if (arg.state !== 'active' && arg.state !== 'error') throw v.invalid('state', arg.state ?? null, "is not one of ['active', 'error']");
+      enforce(ctx, request, 'os_compute_api:os-admin-actions:reset_state', { project_id: s.projectId });
+      const state = arg.state;
+      await ctx.serverService.transition(callerOf(ctx, request), s.id, {
+        action: 'resetState', checkLock: false, taskStates: allTasks(),
+        // An administrator's declaration: shown until the next action; any pending task is dropped.
+        change: async () => ({ set: { reset_state: state, task: null }, task: null, bumps: false, finished: true }),
+      });
+      return reply.code(202).send();
+    },
+
+    addSecurityGroup: async (request, reply, s, arg) => {
+      const name = securityGroupName(arg, 'addSecurityGroup');
+      enforce(ctx, request, 'os_compute_api:os-security-groups:add', { project_id: s.projectId });
+      if (name !== 'default') throw new NotFound(`Security group ${name} not found.`);
+      if (s.securityGroups.some((g) => g.name === name)) throw new BadRequest(`Security group ${name} is already associated with the instance ${s.id}`);
+      await ctx.servers.update(ctx.db, s.id, { security_groups: JSON.stringify([...s.securityGroups, { name }]) });
+      return reply.code(202).send();
+    },
+
+    removeSecurityGroup: async (request, reply, s, arg) => {
+      const name = securityGroupName(arg, 'removeSecurityGroup');
+      enforce(ctx, request, 'os_compute_api:os-security-groups:remove', { project_id: s.projectId });
+      if (name !== 'default') throw new NotFound(`Security group ${name} not found.`);
+      if (!s.securityGroups.some((g) => g.name === name)) throw new BadRequest(`Security group ${name} not associated with the instance ${s.id}`);
+      await ctx.servers.update(ctx.db, s.id, { security_groups: JSON.stringify(s.securityGroups.filter((g) => g.name !== name)) });
+      return reply.code(202).send();
+    },
+
+    // Deferred delete is off (Nova's reclaim_instance_interval = 0): no server is ever SOFT_DELETED.
+    forceDelete: async (request, _reply, s) => {
+      enforce(ctx, request, 'os_compute_api:os-deferred-delete:force', { user_id: s.userId, project_id: s.projectId });
+      const d = await ctx.serverService.derive(s);
+      throw new Conflict(`Cannot 'forceDelete' instance ${s.id} while it is in vm_state ${d.vmState}`);
+    },
+    restore: async (request, _reply, s) => {
+      enforce(ctx, request, 'os_compute_api:os-deferred-delete:restore', { project_id: s.projectId });
+      const d = await ctx.serverService.derive(s);
+      throw new Conflict(`Cannot 'restore' instance ${s.id} while it is in vm_state ${d.vmState}`);
+    },
+
+    // A server's container lives on its host's engine: there is no other host to move it to.
+    migrate: async (request, _reply, s) => {
+      enforce(ctx, request, 'os_compute_api:os-migrate-server:migrate', { project_id: s.projectId });
+      throw new BadRequest(`${NO_VALID_HOST} Flotilla does not move servers between hosts.`);
+    },
+    'os-migrateLive': async (request, _reply, s) => {
+      enforce(ctx, request, 'os_compute_api:os-migrate-server:migrate_live', { project_id: s.projectId });
+      throw new BadRequest(`${NO_VALID_HOST} Flotilla does not move servers between hosts.`);
+    },
+
     changePassword: async (request, _reply, s) => {
       enforce(ctx, request, 'os_compute_api:os-admin-password', { user_id: s.userId, project_id: s.projectId });
       throw new NotImplemented('Unable to set password on instance: the container driver does not support it.');
@@ -281,6 +337,14 @@ export function actionRoutes(app: FastifyInstance, ctx: ComputeContext): void {
     const s = await visibleServer(ctx, request, request.params.id);
     return handler(request, reply, s, body[name]!);
   });
+}
+
+/** The security group name of an add/removeSecurityGroup body. Until Neutron, each project has only `default`. */
+function securityGroupName(arg: v.Json, action: string): string {
+  if (!v.isObject(arg)) throw v.invalid(action, arg, "is not of type 'object'");
+  v.onlyKeys(arg, ['name'], action);
+  if (arg.name === undefined) throw v.invalid(action, arg, "'name' is a required property");
+  return v.name(arg.name, 'name');
 }
 
 function allTasks(): ReadonlyArray<TaskState | null> {

@@ -254,6 +254,8 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
     zones.add(DEFAULT_ZONE);
     if (!zones.has(parsed.availabilityZone)) throw new BadRequest('The requested availability zone is not available');
   }
+  // Until Neutron, a project's only security group is `default`.
+  for (const sg of parsed.securityGroups) if (sg.name !== 'default') throw new BadRequest(`Security group ${sg.name} not found.`);
   let group: ServerGroup | null = null;
   if (parsed.groupId !== null) {
     try {

@@ -10,6 +10,7 @@ import { can, enforce, isAdmin, limitAndMarker, nextLinks, projectIdOf, queryFir
 import { isoMicros } from '../model.js';
 import type { ServerAction } from './actions-store.js';
 import type { ServerRecord } from './store.js';
+import { parseIsoTime } from './list.js';
 
 type IdParams = { id: string };
 type ActionParams = { id: string; requestId: string };
@@ -39,12 +40,7 @@ export function instanceActionRoutes(app: FastifyInstance, ctx: ComputeContext):
     const mv = request.microversion;
     if (!mv.atLeast('2.58')) return { instanceActions: actions.map((a) => renderAction(request, a)) };
     const q = queryFirst(request);
-    const time = (k: string): string | undefined => {
-      if (q[k] === undefined) return undefined;
-      const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(q[k]!) ? q[k]! : `${q[k]}Z`);
-      if (Number.isNaN(t)) throw new BadRequest(`Invalid input for query parameters ${k}. Value: ${q[k]}. '${q[k]}' is not a 'date-time'`);
-      return new Date(t).toISOString();
-    };
+    const time = (k: string): string | undefined => (q[k] === undefined ? undefined : parseIsoTime(k, q[k]!));
     const since = time('changes-since');
     const before = time('changes-before');
     if (since && before && before < since) throw new BadRequest('The value of changes-since must be less than or equal to changes-before.');

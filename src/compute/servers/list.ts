@@ -43,8 +43,10 @@ function regexFilter(field: string, pattern: string): RegExp {
   }
 }
 
-function parseTime(field: string, raw: string): string {
-  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(raw) ? raw : `${raw}Z`);
+/** An ISO 8601 time as oslo's parse_isotime reads it; naive times are UTC. */
+export function parseIsoTime(field: string, raw: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(Z|[+-]\d{2}:?\d{2})?$/i.exec(raw.trim());
+  const t = m ? Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}${m[3] ? (m[3].toUpperCase() === 'Z' ? 'Z' : m[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')) : 'Z'}`) : NaN;
   if (Number.isNaN(t)) throw new BadRequest(`Invalid input for query parameters ${field}. Value: ${raw}. '${raw}' is not a 'date-time'`);
   return new Date(t).toISOString();
 }
@@ -115,8 +117,8 @@ export async function listServers(ctx: ComputeContext, request: FastifyRequest, 
       return { servers: [], limit: limitAndMarker(request).limit };
     }
   }
-  const changesSince = first('changes-since') !== undefined ? parseTime('changes-since', first('changes-since')!) : undefined;
-  const changesBefore = first('changes-before') !== undefined ? parseTime('changes-before', first('changes-before')!) : undefined;
+  const changesSince = first('changes-since') !== undefined ? parseIsoTime('changes-since', first('changes-since')!) : undefined;
+  const changesBefore = first('changes-before') !== undefined ? parseIsoTime('changes-before', first('changes-before')!) : undefined;
   if (changesSince && changesBefore && changesBefore < changesSince) throw new BadRequest('The value of changes-since must be less than or equal to changes-before.');
   let deleted: boolean | undefined = false;
   if (opts.has('deleted')) deleted = lenientBool(first('deleted'));

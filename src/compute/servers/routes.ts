@@ -148,6 +148,20 @@ export function serverRoutes(app: FastifyInstance, ctx: ComputeContext): void {
     return { [request.params.network]: net };
   });
 
+  // --- password (Nova's metadata-service password; containers get none, so it is always empty) ---
+
+  app.get<{ Params: IdParams }>('/servers/:id/os-server-password', async (request) => {
+    const s = await visibleServer(ctx, request, request.params.id);
+    enforce(ctx, request, 'os_compute_api:os-server-password:show', { project_id: s.projectId });
+    return { password: '' };
+  });
+
+  app.delete<{ Params: IdParams }>('/servers/:id/os-server-password', async (request, reply) => {
+    const s = await visibleServer(ctx, request, request.params.id);
+    enforce(ctx, request, 'os_compute_api:os-server-password:clear', { project_id: s.projectId });
+    return reply.code(204).send();
+  });
+
   // --- metadata ---
 
   const metadataChange = async (request: FastifyRequest, s: ServerRecord, meta: Record<string, string>, merge: boolean, action: string): Promise<void> => {

@@ -104,6 +104,8 @@ export class ServerService {
         const generation = bumps ? s.desired.generation + 1 : s.desired.generation;
         const columns: Updateable<ServerTable> = { ...set };
         if (bumps) {
+          // An action supersedes an administrator's reset state.
+          columns.reset_state = null;
           columns.generation = generation;
           columns.task = task;
           columns.task_generation = generation;

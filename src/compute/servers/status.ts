@@ -88,6 +88,8 @@ export function deriveState(s: ServerRecord, host: HostView | undefined): Derive
   const converged = s.observed.generation >= s.desired.generation;
   const powerState = powerOf(s.observed.state);
   if (s.deleted) return { vmState: 'deleted', taskState: null, powerState: PowerState.NOSTATE, status: 'DELETED', fault: s.fault, converged: true };
+  // An administrator's os-resetState stands until the next action on the server.
+  if (s.resetState !== null) return { vmState: s.resetState, taskState: null, powerState, status: statusOf(s.resetState, null), fault: null, converged };
   let taskState = pendingTask(s, host);
   let vmState: VmState;
   let fault: ServerFault | null = null;

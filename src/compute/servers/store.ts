@@ -74,6 +74,8 @@ export interface ServerRecord {
   };
   /** A fault compute established (no valid host, host lost during the build). */
   fault: ServerFault | null;
+  /** An admin's os-resetState, shown until the next action. */
+  resetState: 'active' | 'error' | null;
   observed: {
     state: ObservedState | null;
     /** -1 until the agent first reports. */
@@ -108,6 +110,7 @@ function toRecord(r: Selectable<ServerTable>): ServerRecord {
       snapshot: r.snapshot_image_id ? { imageId: r.snapshot_image_id, requestedAt: r.snapshot_requested_at ?? r.updated_at } : null,
     },
     fault: parseJson<ServerFault | null>(r.fault, null),
+    resetState: r.reset_state === 'active' || r.reset_state === 'error' ? r.reset_state : null,
     observed: {
       state: r.obs_state as ObservedState | null, generation: r.obs_generation, fault: parseJson(r.obs_fault, null),
       startedAt: r.obs_started_at, rebootCount: r.obs_reboot_count, rebuildCount: r.obs_rebuild_count,
