@@ -327,6 +327,31 @@ describe('compute API', () => {
     await t.call('PUT', '/v2.1/os-quota-class-sets/default', { quota_class_set: { key_pairs: 100 } });
   });
 
+  it('proxies images before 2.36 and image metadata before 2.39', async () => {
+    const id = await t.makeImage(user.token, { name: 'proxied', min_ram: 64, color: 'blue' });
+    const list = (await t.call('GET', '/v2.1/images', undefined, { token: user.token })).json().images;
+    assert.ok(list.some((i: any) => i.id === id && i.name === 'proxied'));
+    const shown = (await t.call('GET', `/v2.1/images/${id}`, undefined, { token: user.token })).json().image;
+    assert.equal(shown.status, 'ACTIVE');
+    assert.equal(shown.progress, 100);
+    assert.equal(shown.minRam, 64);
+    assert.deepEqual(shown.metadata, { color: 'blue' });
+    assert.deepEqual((await t.call('GET', '/v2.1/images/detail?minRam=64', undefined, { token: user.token })).json().images.map((i: any) => i.id), [id]);
+    assert.equal((await t.call('GET', `/v2.1/images/${id}`, undefined, { token: user.token, version: '2.36' })).statusCode, 404);
+    const base = `/v2.1/images/${id}/metadata`;
+    assert.deepEqual((await t.call('POST', base, { metadata: { shape: 'xl' } }, { token: user.token })).json(), { metadata: { color: 'blue', shape: 'xl' } });
+    assert.deepEqual((await t.call('PUT', `${base}/color`, { meta: { color: 'red' } }, { token: user.token })).json(), { meta: { color: 'red' } });
+    assert.deepEqual((await t.call('GET', `${base}/color`, undefined, { token: user.token })).json(), { meta: { color: 'red' } });
+    assert.deepEqual((await t.call('PUT', base, { metadata: { only: 'this' } }, { token: user.token })).json(), { metadata: { only: 'this' } });
+    assert.equal((await t.call('DELETE', `${base}/only`, undefined, { token: user.token })).statusCode, 204);
+    assert.deepEqual((await t.call('GET', base, undefined, { token: user.token })).json(), { metadata: {} });
+    assert.equal((await t.call('DELETE', `${base}/only`, undefined, { token: user.token })).statusCode, 404);
+    const other = await t.identity.makeUser({ name: 'img-other' });
+    assert.equal((await t.call('GET', `/v2.1/images/${id}`, undefined, { token: other.token })).statusCode, 404);
+    assert.equal((await t.call('DELETE', `/v2.1/images/${id}`, undefined, { token: user.token })).statusCode, 204);
+    assert.equal((await t.call('GET', `/v2.1/images/${id}`, undefined, { token: user.token })).statusCode, 404);
+  });
+
   it('reports usage per project: hours of launched servers in the period', async () => {
     const start = new Date(Date.now() - 3_600_000).toISOString().slice(0, 19);
     const end = new Date(Date.now() + 3_600_000).toISOString().slice(0, 19);

@@ -41,6 +41,7 @@ import { actionRoutes } from './servers/actions.js';
 import { instanceActionRoutes } from './servers/instance-actions.js';
 import { usageRoutes } from './usage/routes.js';
 import { networkRoutes } from './networks-routes.js';
+import { imageProxyRoutes } from './images-proxy.js';
 import { NotFound } from '../platform/errors.js';
 
 export type { ComputeTables } from './tables.js';
@@ -116,7 +117,7 @@ export async function createComputeService(deps: ServiceDeps<ComputeTables>, opt
       if (p.length > '/v2.1/'.length && p.endsWith('/')) throw new NotFound('The resource could not be found.');
     });
     v21.addHook('onRequest', microversionHook);
-    for (const register of [flavorRoutes, keypairRoutes, quotaRoutes, hostRoutes, groupRoutes, serverRoutes, actionRoutes, instanceActionRoutes, usageRoutes, networkRoutes]) {
+    for (const register of [flavorRoutes, keypairRoutes, quotaRoutes, hostRoutes, groupRoutes, serverRoutes, actionRoutes, instanceActionRoutes, usageRoutes, networkRoutes, imageProxyRoutes]) {
       register(v21, context);
     }
   }, { prefix: '/v2.1' });
