@@ -211,4 +211,22 @@ describe('host agent', { skip: why, concurrency: false }, () => {
     assert.ok(pings(fromSnap.ports[0]!.ip));
     assert.match(await consoleLog(h2, fromSnap.id), /first boot of this instance/, 'a new instance, not the old one');
   });
+
+  test('close removes the host plumbing; an agent started again on the same dir brings its servers back', async () => {
+    const h2 = agents[1]!;
+    const running = [...compute.observed.keys()].filter((id) => compute.last(id)?.state === 'running' && (() => { try { return compute.spec(id); } catch { return undefined; } })()?.image.id !== undefined);
+    const onH2: string[] = [];
+    for (const id of running) if (await h2.engine.api.findContainer(containerName(id))) onH2.push(id);
+    assert.ok(onH2.length > 0);
+    await h2.close();
+    assert.ok(!listNamespaces().includes(h2.layout.hostNamespace), 'the host namespace went with close');
+    const again = await startAgent(h2.host);
+    for (const id of onH2) {
+      const gen = compute.spec(id).generation;
+      await compute.waitFor(id, (x) => x.state === 'running' && x.generation === gen && x.startedAt !== undefined);
+      for (let i = 0; i < 30 && !pings(compute.spec(id).ports[0]!.ip); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(pings(compute.spec(id).ports[0]!.ip), `${id} answers again`);
+    }
+    assert.equal(again.layout.hostNamespace, h2.layout.hostNamespace);
+  });
 });

@@ -29,6 +29,7 @@ import { HostNetwork } from './network.js';
 import { ServerReconciler } from './reconciler.js';
 import { hostResources } from './resources.js';
 import { ServerFiles } from './server-state.js';
+import { registerHost, sweepAbandonedHosts, unregisterHost } from './sweep.js';
 import { WorkQueue } from './work-queue.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -62,7 +63,10 @@ export interface Agent {
   readonly engine: Engine;
   /** Resolves when no server pass is queued or running (tests, benchmarks). */
   settled(): Promise<void>;
-  /** Stops polling and the engine (its servers stop with it); leaves namespaces and data for the next start. */
+  /**
+   * Stops polling and the engine (its servers stop with it) and removes the host's network plumbing;
+   * keeps the data (images, containers, config drives) for the next start, which plumbs everything again.
+   */
   close(): Promise<void>;
   /** close(), then removes every container, namespace, veth, cgroup and file of this host (tests, decommission). */
   destroy(): Promise<void>;
@@ -85,6 +89,8 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   // Containers read the init and their config drives through bind mounts: the path must be traversable.
   fs.chmodSync(layout.dir, 0o711);
   installInit(layout);
+  await sweepAbandonedHosts(log).catch((err: Error) => log.warn({ err: err.message }, 'sweeping abandoned hosts failed'));
+  registerHost(layout, opts.host);
   const network = new HostNetwork(layout, opts.logger);
   await network.ensureHost();
   const engine = await Engine.start(layout, opts.logger);
@@ -203,7 +209,13 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   timers.push(setInterval(() => void heartbeat(), HEARTBEAT_MS));
   timers.push(setInterval(resyncAll, RESYNC_MS));
   timers.push(setInterval(() => void collectGarbage(), GC_MS));
-  timers.push(setInterval(() => void network.ensureHost().catch((err: Error) => log.warn({ err: err.message }, 'host network check failed')), GC_MS));
+  const recheckNetworks = async (): Promise<void> => {
+    await network.ensureHost();
+    const nets = new Map<string, ServerSpec['ports'][number]>();
+    for (const s of desired?.values() ?? []) if (s.power !== 'deleted') for (const p of s.ports) nets.set(p.networkId, p);
+    await network.recheck(nets.values());
+  };
+  timers.push(setInterval(() => void recheckNetworks().catch((err: Error) => log.warn({ err: err.message }, 'network check failed')), GC_MS));
   for (const t of timers) t.unref();
   void pollLoop();
   log.info({ dir: layout.dir, socket: layout.agentSocket, engine: layout.engine.socket }, 'agent started');
@@ -218,6 +230,9 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     if (purge) for (const c of await engine.api.listContainers(LABEL.server).catch(() => [])) await engine.api.removeContainer(c.Id).catch(() => {});
     await new Promise<void>((r) => consoleServer.close(() => r()));
     await engine.close();
+    // With the engine down no server has a port left: namespaces and veths would only linger.
+    await network.destroy();
+    unregisterHost(layout);
   }
 
   return {
@@ -236,6 +251,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
 /** Removes what an agent of `layout` left: namespaces, veths, cgroups, files. Its engine must be stopped. */
 export async function destroyHost(layout: AgentLayout): Promise<void> {
   await new HostNetwork(layout, silentLogger()).destroy();
+  unregisterHost(layout);
   for (const controller of fs.readdirSync('/sys/fs/cgroup', { withFileTypes: true })) {
     if (!controller.isDirectory()) continue;
     try { fs.rmdirSync(path.join('/sys/fs/cgroup', controller.name, layout.engine.cgroupParent)); } catch { /* absent or busy */ }

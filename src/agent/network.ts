@@ -71,6 +71,8 @@ export class HostNetwork {
   readonly #log: Logger;
   readonly #lock = new KeyedMutex();
   #root: TransitLink | undefined;
+  /** Networks whose plumbing was checked by this process; re-checked by `recheck()` (every minute). */
+  readonly #ready = new Set<string>();
 
   constructor(layout: AgentLayout, logger: Logger) {
     this.#layout = layout;
@@ -156,7 +158,14 @@ export class HostNetwork {
       await sysctlInNamespace(ns, 'net.ipv4.ip_forward', '1');
       await ipBatch(hostNs, [`addr replace ${link.a}/30 dev ${uplink}`, `link set ${uplink} up`, `route replace ${net.cidr} via ${link.b} dev ${uplink}`]);
       await ip(undefined, ['route', 'replace', net.cidr, 'via', root.b, 'dev', this.#layout.rootLink]);
+      this.#ready.add(net.networkId);
     });
+  }
+
+  /** Checks every network this process plumbed again (someone may have deleted a namespace or route). */
+  async recheck(nets: Iterable<NetworkSpec>): Promise<void> {
+    this.#ready.clear();
+    for (const n of nets) await this.ensureNetwork(n);
   }
 
   async #networkSlotsTaken(): Promise<Set<number>> {
@@ -175,30 +184,33 @@ export class HostNetwork {
    * into the container's namespace as ethN, with the port's MAC and address, default route via the first
    * port's gateway. Ports already there (same MAC and address) are left alone, so this is cheap to repeat.
    */
-  async plugPorts(pid: number, ports: readonly PortSpec[]): Promise<void> {
+  async plugPorts(pid: number, ports: readonly PortSpec[], fresh = false): Promise<void> {
     if (ports.length === 0) return;
-    const inside = await ipJsonInPid<IpAddr>(pid, ['addr', 'show']);
+    // A container this pass just started has nothing plugged yet: no need to look.
+    const inside = fresh ? [] : await ipJsonInPid<IpAddr>(pid, ['addr', 'show']);
     for (const [i, port] of ports.entries()) {
       const have = inside.find((l) => l.address?.toLowerCase() === port.mac.toLowerCase());
       if (have?.addr_info.some((a) => a.local === port.ip && a.prefixlen === port.prefixLength)) continue;
-      await this.ensureNetwork(port);
+      if (!this.#ready.has(port.networkId)) await this.ensureNetwork(port);
       const ns = networkNamespace(this.#layout, port.networkId);
       const outer = portLink(port.id);
       const name = have?.ifname ?? `eth${i}`;
-      await this.#lock.run(netKey(shortHash(port.networkId)), async () => {
-        if (!have) {
-          // A bridge end left from an earlier container of this server would hold the name: replace it.
-          if (await linkExists(ns, outer)) await ip(ns, ['link', 'del', outer]);
-          await ip(ns, ['link', 'add', outer, 'mtu', String(port.mtu), 'type', 'veth', 'peer', 'name', name, 'netns', String(pid)]);
-          await ip(ns, ['link', 'set', outer, 'master', BRIDGE, 'up']);
-        }
-        await ipInPid(pid, [
-          `link set ${name} address ${port.mac} mtu ${port.mtu}`,
-          `addr replace ${port.ip}/${port.prefixLength} dev ${name}`,
-          `link set ${name} up`,
-          ...(i === 0 ? [`route replace default via ${port.gateway} dev ${name}`] : []),
-        ]);
-      });
+      if (!have) {
+        // One `ip` for the bridge side. A bridge end left from an earlier container of this server would
+        // hold the name, so it goes first; -force carries on when there is none, and a failed add shows
+        // below, where the container side cannot find its end.
+        await run('ip', ['-n', ns, '-force', '-batch', '-'], [
+          `link del ${outer}`,
+          `link add ${outer} mtu ${port.mtu} type veth peer name ${name} netns ${pid}`,
+          `link set ${outer} master ${BRIDGE} up`,
+        ].join('\n') + '\n').catch(() => { /* -force reports the expected failure of the first line */ });
+      }
+      await ipInPid(pid, [
+        `link set ${name} address ${port.mac} mtu ${port.mtu}`,
+        `addr replace ${port.ip}/${port.prefixLength} dev ${name}`,
+        `link set ${name} up`,
+        ...(i === 0 ? [`route replace default via ${port.gateway} dev ${name}`] : []),
+      ]);
     }
   }
 
@@ -213,6 +225,7 @@ export class HostNetwork {
       if (!ns.startsWith(this.#layout.networkNamespacePrefix) || wanted.has(ns)) continue;
       const hash = ns.slice(this.#layout.networkNamespacePrefix.length);
       await this.#lock.run(netKey(hash), () => deleteNamespace(ns));
+      for (const id of this.#ready) if (shortHash(id) === hash) this.#ready.delete(id);
       removed.push(ns);
     }
     const cidrs = new Set(keep.values());
@@ -229,8 +242,8 @@ export class HostNetwork {
   async destroy(): Promise<void> {
     for (const ns of listNamespaces()) if (ns.startsWith(this.#layout.networkNamespacePrefix)) await deleteNamespace(ns);
     await deleteNamespace(this.#layout.hostNamespace);
+    this.#ready.clear();
     if (await linkExists(undefined, this.#layout.rootLink)) await ip(undefined, ['link', 'del', this.#layout.rootLink]).catch(() => {});
-    fs.rmSync(this.#layout.transitFile, { force: true });
     this.#root = undefined;
   }
 }

@@ -49,6 +49,8 @@ export class ServerReconciler {
   readonly #reported = new Map<string, string>();
   /** The container pid whose ports were plugged per server (ports are re-plugged for a new pid). */
   readonly #plugged = new Map<string, { pid: number; ports: string }>();
+  /** Images known to have /bin/sh (checked on the first container made from each). */
+  readonly #shellChecked = new Set<string>();
   /** The generation at which this agent process last started each server (to tell a failed boot). */
   readonly #startedAt = new Map<string, number>();
 
@@ -74,12 +76,19 @@ export class ServerReconciler {
       return {};
     }
     let failure: unknown;
+    const timings: Record<string, number> = {};
+    const phase = async (name: string, fn: (s: Scope) => Promise<void>): Promise<void> => {
+      const t0 = performance.now();
+      await fn(scope);
+      timings[name] = Math.round(performance.now() - t0);
+    };
     try {
-      await this.#phaseConfigDrive(scope);
-      await this.#phaseContainer(scope);
-      await this.#phaseLimits(scope);
-      await this.#phasePower(scope);
-      await this.#phaseSnapshot(scope);
+      await phase('configDrive', (s) => this.#phaseConfigDrive(s));
+      await phase('container', (s) => this.#phaseContainer(s));
+      await phase('limits', (s) => this.#phaseLimits(s));
+      await phase('power', (s) => this.#phasePower(s));
+      await phase('snapshot', (s) => this.#phaseSnapshot(s));
+      this.#log.debug({ server: id, generation: spec.generation, ms: timings }, 'server pass');
       applied.generation = spec.generation;
       delete applied.fault;
       this.#d.files.save(id, applied);
@@ -149,9 +158,12 @@ export class ServerReconciler {
       if (!(err instanceof EngineError && err.status === 409)) throw err;
       id = name;
     }
-    if (!(await api.pathExists(id, '/bin/sh'))) {
-      await api.removeContainer(id);
-      throw new ServerFault(`Image ${s.spec.image.id} has no /bin/sh: Flotilla's init needs a POSIX shell in the image.`);
+    if (!this.#shellChecked.has(s.spec.image.id)) {
+      if (!(await api.pathExists(id, '/bin/sh'))) {
+        await api.removeContainer(id);
+        throw new ServerFault(`Image ${s.spec.image.id} has no /bin/sh: Flotilla's init needs a POSIX shell in the image.`);
+      }
+      this.#shellChecked.add(s.spec.image.id);
     }
     s.container = await api.inspectContainer(id);
   }
@@ -183,15 +195,18 @@ export class ServerReconciler {
     }
     // running or paused: the container must run (with its ports) before it can be paused.
     if (c.State.Paused && want === 'running') await api.unpauseContainer(c.Id);
+    let fresh = false;
     if (!c.State.Running) {
       // Started at this generation already and dead again: a boot that failed, not a server to restart.
       if (this.#startedAt.get(s.spec.id) === s.spec.generation) this.#checkEarlyExit(c);
       await api.startContainer(c.Id);
       this.#startedAt.set(s.spec.id, s.spec.generation);
+      fresh = true;
     } else if (s.applied.rebootCount < s.spec.rebootCount) {
       this.#log.info({ server: s.spec.id }, 'rebooting');
       if (c.State.Paused) await api.unpauseContainer(c.Id);
       await api.restartContainer(c.Id, STOP_TIMEOUT_S);
+      fresh = true;
     }
     s.applied.rebootCount = s.spec.rebootCount;
     c = await api.inspectContainer(c.Id);
@@ -200,7 +215,7 @@ export class ServerReconciler {
       this.#checkEarlyExit(c);
       throw new Error(`server ${s.spec.id} is not running after start (${c.State.Status})`);
     }
-    await this.#plugPorts(s.spec, c.State.Pid);
+    await this.#plugPorts(s.spec, c.State.Pid, fresh);
     if (want === 'paused' && !c.State.Paused) await api.pauseContainer(c.Id);
   }
 
@@ -214,11 +229,11 @@ export class ServerReconciler {
     }
   }
 
-  async #plugPorts(spec: ServerSpec, pid: number): Promise<void> {
+  async #plugPorts(spec: ServerSpec, pid: number, fresh: boolean): Promise<void> {
     const ports = JSON.stringify(spec.ports);
     const done = this.#plugged.get(spec.id);
     if (done && done.pid === pid && done.ports === ports) return;
-    await this.#d.network.plugPorts(pid, spec.ports);
+    await this.#d.network.plugPorts(pid, spec.ports, fresh);
     this.#plugged.set(spec.id, { pid, ports });
   }
 
