@@ -32,7 +32,7 @@ export type TaskState =
   | 'powering-off' | 'powering-on' | 'rebooting' | 'rebooting_hard'
   | 'pausing' | 'unpausing'
   | 'resize_prep' | 'resize_finish' | 'resize_reverting' | 'resize_confirming'
-  | 'rebuilding' | 'image_snapshot' | 'image_uploading';
+  | 'rebuilding' | 'image_snapshot' | 'image_backup' | 'image_uploading';
 
 /** Nova's power_state numbers. */
 export const PowerState = { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 } as const;

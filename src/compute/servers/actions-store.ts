@@ -46,6 +46,8 @@ export const EVENT_FOR: Readonly<Record<string, string>> = {
   revertResize: 'compute_finish_revert_resize',
   rebuild: 'compute_rebuild_instance',
   createImage: 'compute_snapshot_instance',
+  createBackup: 'compute_backup_instance',
+  resetState: 'api_reset_state',
   lock: 'api_lock',
   unlock: 'api_unlock',
 };

@@ -25,6 +25,43 @@ type Handler = (request: FastifyRequest, reply: FastifyReply, s: ServerRecord, a
 const REBOOT_TASKS: ReadonlyArray<TaskState | null> = [null, 'rebooting', 'rebooting_hard', 'pausing', 'unpausing'];
 
 export function actionRoutes(app: FastifyInstance, ctx: ComputeContext): void {
+  /**
+   * Creates the image record (as the caller, so it is theirs) and asks the agent to fill it; returns its
+   * id. The record inherits what the server inherited from its image at boot, even if that image is gone.
+   */
+  const snapshot = async (request: FastifyRequest, s: ServerRecord, o: { name: string; metadata: Record<string, string>; action: string; vmStates: VmState[]; task: TaskState; properties: Record<string, string> }): Promise<string> => {
+    if (!request.microversion.atLeast('2.39')) await ctx.quotas.checkMetadata(s.projectId, Object.keys(o.metadata).length).catch(() => { throw new Forbidden('Image metadata limit exceeded'); });
+    const auth = authOf(request);
+    const state = await ctx.serverService.derive(s);
+    if (!o.vmStates.includes(state.vmState)) throw new Conflict(`Cannot '${o.action}' instance ${s.id} while it is in vm_state ${state.vmState}`);
+    if (state.taskState !== null) throw new Conflict(`Cannot '${o.action}' instance ${s.id} while it is in task_state ${state.taskState}`);
+    const meta = s.imageMeta ?? { minRam: 0, minDisk: s.flavor.diskGb, containerFormat: 'docker', diskFormat: 'raw', properties: {} };
+    const image = await ctx.images.create(auth.token, {
+      ...meta.properties,
+      ...o.metadata,
+      name: o.name,
+      container_format: (meta.containerFormat ?? 'docker') as ContainerFormat,
+      disk_format: (meta.diskFormat ?? 'raw') as DiskFormat,
+      min_ram: meta.minRam,
+      min_disk: meta.minDisk,
+      instance_uuid: s.id,
+      user_id: auth.user.id,
+      base_image_ref: s.imageId,
+      ...o.properties,
+    });
+    try {
+      await ctx.serverService.transition(callerOf(ctx, request), s.id, {
+        action: o.action, vmStates: o.vmStates,
+        change: async () => ({ set: { snapshot_image_id: image.id, snapshot_requested_at: new Date().toISOString(), obs_snapshot_done: null }, task: o.task }),
+      });
+    } catch (err) {
+      // The server changed under us: do not leave an image record no snapshot will ever fill.
+      await ctx.images.delete(auth.token, image.id).catch(() => undefined);
+      throw err;
+    }
+    return image.id;
+  };
+
   const simple = (action: string, policy: string, vmStates: readonly VmState[], power: 'running' | 'stopped' | 'paused', task: TaskState): Handler =>
     async (request, reply, s) => {
       enforce(ctx, request, policy, { user_id: s.userId, project_id: s.projectId });
@@ -183,39 +220,31 @@ export function actionRoutes(app: FastifyInstance, ctx: ComputeContext): void {
       const name = v.name(arg.name, 'name').trim();
       const metadata = arg.metadata === undefined ? {} : v.metadata(arg.metadata, 'metadata');
       enforce(ctx, request, 'os_compute_api:servers:create_image', { project_id: s.projectId });
-      if (!request.microversion.atLeast('2.39')) await ctx.quotas.checkMetadata(s.projectId, Object.keys(metadata).length).catch(() => { throw new Forbidden('Image metadata limit exceeded'); });
-      const auth = authOf(request);
-      const state = await ctx.serverService.derive(s);
-      if (!['active', 'stopped', 'paused'].includes(state.vmState)) throw new Conflict(`Cannot 'createImage' instance ${s.id} while it is in vm_state ${state.vmState}`);
-      if (state.taskState !== null) throw new Conflict(`Cannot 'createImage' instance ${s.id} while it is in task_state ${state.taskState}`);
-      // The snapshot inherits what the server inherited from its image at boot, even if that image is gone.
-      const meta = s.imageMeta ?? { minRam: 0, minDisk: s.flavor.diskGb, containerFormat: 'docker', diskFormat: 'raw', properties: {} };
-      const image = await ctx.images.create(auth.token, {
-        ...meta.properties,
-        ...metadata,
-        name,
-        container_format: (meta.containerFormat ?? 'docker') as ContainerFormat,
-        disk_format: (meta.diskFormat ?? 'raw') as DiskFormat,
-        min_ram: meta.minRam,
-        min_disk: meta.minDisk,
-        instance_uuid: s.id,
-        user_id: auth.user.id,
-        image_type: 'snapshot',
-        base_image_ref: s.imageId,
-      });
-      try {
-        await ctx.serverService.transition(callerOf(ctx, request), s.id, {
-          action: 'createImage', vmStates: ['active', 'stopped', 'paused'],
-          change: async () => ({ set: { snapshot_image_id: image.id, snapshot_requested_at: new Date().toISOString(), obs_snapshot_done: null }, task: 'image_snapshot' }),
-        });
-      } catch (err) {
-        // The server changed under us: do not leave an image record no snapshot will ever fill.
-        await ctx.images.delete(auth.token, image.id).catch(() => undefined);
-        throw err;
-      }
-      if (request.microversion.atLeast('2.45')) return reply.code(202).send({ image_id: image.id });
-      const glance = ctx.imageUrl.replace(/\/+$/, '');
-      return reply.code(202).header('location', `${glance}/v2/images/${image.id}`).send();
+      const image = await snapshot(request, s, { name, metadata, action: 'createImage', vmStates: ['active', 'stopped', 'paused'], task: 'image_snapshot', properties: { image_type: 'snapshot' } });
+      if (request.microversion.atLeast('2.45')) return reply.code(202).send({ image_id: image });
+      return reply.code(202).header('location', `${ctx.imageUrl.replace(/\/+$/, '')}/v2/images/${image}`).send();
+    },
+
+    createBackup: async (request, reply, s, arg) => {
+      if (!v.isObject(arg)) throw v.invalid('createBackup', arg, "is not of type 'object'");
+      v.onlyKeys(arg, ['name', 'backup_type', 'rotation', 'metadata'], 'createBackup');
+      v.required(arg, ['name', 'backup_type', 'rotation'], 'createBackup');
+      const name = v.name(arg.name, 'name').trim();
+      const backupType = v.str(arg.backup_type, 'backup_type', 0, 255);
+      const rotation = v.intLike(arg.rotation, 'rotation', 0);
+      const metadata = arg.metadata === undefined ? {} : v.metadata(arg.metadata, 'metadata');
+      enforce(ctx, request, 'os_compute_api:os-create-backup', { project_id: s.projectId });
+      const token = authOf(request).token;
+      const image = await snapshot(request, s, { name, metadata, action: 'createBackup', vmStates: ['active', 'stopped'], task: 'image_backup', properties: { image_type: 'backup', backup_type: backupType } });
+      // Rotation: keep the newest `rotation` backups of this type, the new one included. Nova rotates once
+      // the upload is done, as the compute service; here it happens now, with the caller's own token, so the
+      // image service's rules about who may delete what still hold.
+      const backups = (await ctx.images.listAll(token, { instance_uuid: s.id, image_type: 'backup', backup_type: backupType, sort_key: 'created_at', sort_dir: 'desc' }))
+        .filter((i) => i.id !== image);
+      for (const old of backups.slice(Math.max(0, rotation - 1))) await ctx.images.delete(token, old.id).catch(() => undefined);
+      if (request.microversion.atLeast('2.45')) return reply.code(202).send({ image_id: image });
+      if (rotation > 0) reply.header('location', `${requestBase(ctx, request)}/v2.1/images/${image}`);
+      return reply.code(202).send();
     },
 
     'os-getConsoleOutput': async (request, _reply, s, arg) => {
@@ -349,5 +378,5 @@ function securityGroupName(arg: v.Json, action: string): string {
 
 function allTasks(): ReadonlyArray<TaskState | null> {
   return [null, 'scheduling', 'spawning', 'deleting', 'powering-off', 'powering-on', 'rebooting', 'rebooting_hard', 'pausing', 'unpausing',
-    'resize_prep', 'resize_finish', 'resize_reverting', 'resize_confirming', 'rebuilding', 'image_snapshot', 'image_uploading'];
+    'resize_prep', 'resize_finish', 'resize_reverting', 'resize_confirming', 'rebuilding', 'image_snapshot', 'image_backup', 'image_uploading'];
 }

@@ -95,10 +95,10 @@ export class AgentSync {
       }).where('id', '=', s.id).execute();
       const after = (await this.deps.servers.find(serverId, tx))!;
       const snapshotOpen = after.desired.snapshot !== null && snapshotPending(after);
-      await this.deps.actions.finishApplied(tx, s.id, obs.generation, obs.fault ?? null, snapshotOpen ? new Set(['createImage']) : new Set());
+      await this.deps.actions.finishApplied(tx, s.id, obs.generation, obs.fault ?? null, snapshotOpen ? new Set(['createImage', 'createBackup']) : new Set());
       if (after.desired.snapshot && !snapshotOpen) {
         const failed = after.observed.snapshotDone !== after.desired.snapshot.imageId;
-        await this.deps.actions.finishKind(tx, s.id, 'createImage', failed ? (obs.fault ?? { message: 'Snapshot failed' }) : null);
+        for (const kind of ['createImage', 'createBackup']) await this.deps.actions.finishKind(tx, s.id, kind, failed ? (obs.fault ?? { message: 'Snapshot failed' }) : null);
       }
       if (s.desired.power === 'deleted' && obs.state === 'absent' && obs.generation >= s.desired.generation) {
         await this.deps.serverService.finishDelete(tx, after);

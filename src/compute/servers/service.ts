@@ -156,7 +156,7 @@ export class ServerService {
       action: 'delete',
       checkLock: true,
       taskStates: [null, 'spawning', 'scheduling', 'deleting', 'powering-off', 'powering-on', 'rebooting', 'rebooting_hard', 'pausing',
-        'unpausing', 'resize_prep', 'resize_finish', 'resize_reverting', 'resize_confirming', 'rebuilding', 'image_snapshot', 'image_uploading'],
+        'unpausing', 'resize_prep', 'resize_finish', 'resize_reverting', 'resize_confirming', 'rebuilding', 'image_snapshot', 'image_backup', 'image_uploading'],
       change: async (cur, _d, tx) => {
         if (!cur.host || !hostUp) {
           await this.finishDelete(tx, cur);

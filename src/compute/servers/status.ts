@@ -58,9 +58,9 @@ function pendingTask(s: ServerRecord, host: HostView | undefined): TaskState | n
   // A host gone silent for long will not carry the task out soon: show it abandoned rather than forever.
   if (host && !host.up && host.silentForMs > TASK_GIVE_UP_AFTER_MS && task !== 'deleting') return null;
   const applied = s.observed.generation >= s.desired.taskGeneration;
-  if (task === 'image_snapshot' || task === 'image_uploading') {
+  if (task === 'image_snapshot' || task === 'image_backup' || task === 'image_uploading') {
     if (!snapshotPending(s)) return null;
-    return applied ? 'image_uploading' : 'image_snapshot';
+    return applied ? 'image_uploading' : task;
   }
   return applied ? null : task;
 }
