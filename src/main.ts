@@ -15,6 +15,7 @@ import type { IdentityTables } from './identity/tables.js';
 import type { CatalogEntrySpec, ServiceUserSpec } from './identity/bootstrap.js';
 import { IdentityClient } from './identity/client.js';
 import { ServiceSession } from './platform/auth/service-session.js';
+import { createAgent } from './agent/index.js';
 import { CachingTokenValidator } from './platform/auth/remote.js';
 import type { ServiceDeps, ServiceHandle } from './platform/service.js';
 import type { ServiceName } from './platform/config.js';
@@ -138,6 +139,24 @@ export async function startCloud(config: Config, logger: Logger, say: (line: str
     await startService<ImageTables>('image', 'glance', createImageService);
     await startService<ComputeTables>('compute', 'nova', createComputeService);
 
+    // This machine's own compute host: an agent with its private engine, logged in as compute-agent and
+    // talking to compute and images over their APIs, as a standalone `flotilla agent` on another host does.
+    // It starts beside the base images (both take seconds) and is up before the cloud says it is ready.
+    const localHost = config.computeHost === undefined ? undefined : (async () => {
+      const host = config.computeHost!;
+      const dataDir = path.join(config.dataDir, 'hosts', host);
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const agent = await createAgent({
+        config, logger: logger.child({ host }), host, zone: 'nova', dataDir,
+        computeUrl: serviceUrl(config, 'compute'), imageUrl: serviceUrl(config, 'image'),
+        session: sessionFor('compute-agent'),
+      });
+      disposables.add(() => agent.close());
+      say(`compute host ${host} running (engine ${agent.layout.engine.socket})`);
+    })();
+    // Never left unobserved: awaited below, after the base images.
+    localHost?.catch(() => undefined);
+
     // Base images are built once per machine (cached) and registered by the admin, who alone may make
     // images public. clouds.yaml is written after, so "ready" means `image list` shows them.
     if (config.baseImages.length > 0) {
@@ -150,6 +169,7 @@ export async function startCloud(config: Config, logger: Logger, say: (line: str
         cacheDir: config.imageCacheDir ?? defaultImageCacheDir(), say, signal: baseImages.signal, recipes,
       });
     }
+    await localHost;
     writeFileAtomic(cloudsFile, cloudsYaml(config, password));
     return { config, close: () => disposables.close() };
   } catch (err) {

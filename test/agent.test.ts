@@ -114,7 +114,7 @@ describe('host agent', { skip: why, concurrency: false }, () => {
 
     compute.update(spec.id, () => ({ power: 'stopped' }));
     await compute.waitFor(spec.id, (x) => x.generation === 3 && x.state === 'stopped');
-    assert.ok(!pings(ip), 'a stopped server does not answer');
+    assert.ok(!pings(ip, 1), 'a stopped server does not answer');
     compute.update(spec.id, () => ({ power: 'running' }));
     await compute.waitFor(spec.id, (x) => x.generation === 4 && x.state === 'running');
     assert.ok(pings(ip), 'answers ping after start');
@@ -184,7 +184,7 @@ describe('host agent', { skip: why, concurrency: false }, () => {
     const nsB = networkNamespace(h2.layout, netB.networkId);
     for (let i = 0; i < 30 && listNamespaces().includes(nsB); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(!listNamespaces().includes(nsB), 'the network namespace went with the last server');
-    assert.ok(!pings(b.ports[0]!.ip));
+    assert.ok(!pings(b.ports[0]!.ip, 1));
     compute.drop(b.id);
   });
 

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { SERVICE_USERS } from '../src/main.js';
 import { freePort, REPO_ROOT, servicePortsEnv, startTestCloud, type TestCloud } from './support/cloud.js';
 import { Burst, call, login } from './support/crash-burst.js';
 import { createScratchDatabase, postgresSkipReason, type ScratchDatabase } from './support/pg-database.js';
@@ -62,6 +63,7 @@ async function startAndKill(place: Place, killAt: KillAt, envPassword: boolean):
     ...(await servicePortsEnv(port)),
     FLOTILLA_SCRYPT_LOG_N: '12',
     FLOTILLA_BASE_IMAGES: 'none',
+    FLOTILLA_COMPUTE_HOST: 'none',
   };
   delete env.FLOTILLA_DATABASE_URL;
   delete env.FLOTILLA_ADMIN_PASSWORD;
@@ -120,8 +122,12 @@ async function bootstrapProblems(cloud: TestCloud, password: string): Promise<st
   count((await get('/domains')).domains, 1, 'domains');
   count((await get('/domains?name=Default')).domains, 1, 'Default domains');
   count((await get('/projects?name=admin')).projects, 1, 'admin projects');
-  count((await get('/projects')).projects, 1, 'projects');
-  count((await get('/users')).users, 1, 'users');
+  // Besides the operator's admin: the `service` project and one user per service of the cloud itself.
+  const projects = ((await get('/projects')).projects as Array<{ name: string }>).map((p) => p.name).sort();
+  if (JSON.stringify(projects) !== JSON.stringify(['admin', 'service'])) problems.push(`projects ${JSON.stringify(projects)}, expected admin and service`);
+  const users = ((await get('/users')).users as Array<{ name: string }>).map((u) => u.name).sort();
+  const wantUsers = ['admin', ...SERVICE_USERS].sort();
+  if (JSON.stringify(users) !== JSON.stringify(wantUsers)) problems.push(`users ${JSON.stringify(users)}, expected ${JSON.stringify(wantUsers)}`);
   const roles = (await get('/roles')).roles as Array<{ id: string; name: string }>;
   for (const name of ['admin', 'manager', 'member', 'reader', 'service']) count(roles.filter((r) => r.name === name), 1, `${name} roles`);
   count(roles, 5, 'roles');
@@ -143,7 +149,10 @@ async function bootstrapProblems(cloud: TestCloud, password: string): Promise<st
   const catalog = (await get('/auth/catalog')).catalog as Array<{ type: string; endpoints: unknown[] }>;
   if (catalog.find((c) => c.type === 'identity')?.endpoints.length !== 3) problems.push(`catalog: ${JSON.stringify(catalog)}`);
   const assignments = (await get('/role_assignments?include_names')).role_assignments as Array<{ role: { name: string }; scope: Record<string, unknown> }>;
-  count(assignments, 2, 'role assignments');
+  count(assignments, 2 + SERVICE_USERS.length, 'role assignments');
+  for (const name of SERVICE_USERS) {
+    if (!assignments.some((a) => a.role.name === 'service' && (a as { user?: { name?: string } }).user?.name === name && 'project' in a.scope)) problems.push(`${name} has no service role on project service`);
+  }
   if (!assignments.some((a) => a.role.name === 'admin' && 'system' in a.scope)) problems.push('admin has no system admin role');
   if (!assignments.some((a) => a.role.name === 'admin' && 'project' in a.scope)) problems.push('admin has no admin role on project admin');
   const system = await call(base, 'POST', '/auth/tokens', { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password } } }, scope: { system: { all: true } } } });

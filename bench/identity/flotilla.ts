@@ -47,6 +47,7 @@ export async function startFlotilla(opts: FlotillaTargetOptions): Promise<BenchT
     FLOTILLA_SCRYPT_LOG_N: String(opts.scryptLogN),
     // The identity bench needs no base images (building and uploading them is not what it measures).
     FLOTILLA_BASE_IMAGES: 'none',
+    FLOTILLA_COMPUTE_HOST: 'none',
     ...SERVER_ENV,
   };
   // Otherwise the server's defaults: info-level request logging to its log file, as `npm start` runs it.

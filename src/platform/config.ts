@@ -2,6 +2,7 @@
  * Runtime configuration, read once from the environment. Every knob has an embedded default so that
  * `npm start` works with no settings at all.
  */
+import os from 'node:os';
 import path from 'node:path';
 
 /** The services Flotilla runs, keyed as they appear in ports and the catalog. */
@@ -33,6 +34,11 @@ export interface Config {
   readonly baseImages: readonly string[];
   /** Where built base image archives are cached across data dirs. */
   readonly imageCacheDir: string | undefined;
+  /**
+   * The name of the compute host the all-in-one runs itself (its agent and private engine keep their
+   * state in dataDir/hosts/<name>); undefined when it runs none and every host is a standalone agent.
+   */
+  readonly computeHost: string | undefined;
   readonly identity: {
     /** Token lifetime in seconds. */
     readonly tokenLifetime: number;
@@ -98,6 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.FLOTILLA_LOG_LEVEL || 'info',
     baseImages: Object.freeze((env.FLOTILLA_BASE_IMAGES ?? 'busybox,debian-12').split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')),
     imageCacheDir: env.FLOTILLA_IMAGE_CACHE || undefined,
+    computeHost: computeHost(env.FLOTILLA_COMPUTE_HOST),
     identity: Object.freeze({
       tokenLifetime: int(env, 'FLOTILLA_TOKEN_LIFETIME', 3600, 1),
       keyRotationInterval: int(env, 'FLOTILLA_TOKEN_KEY_ROTATION', 86400, 0),
@@ -121,4 +128,12 @@ export function loadConfig(env: Env = process.env): Config {
 /** The base URL a service advertises, e.g. http://127.0.0.1:5000. */
 export function serviceUrl(config: Config, service: ServiceName): string {
   return `http://${config.bindHost}:${config.ports[service]}`;
+}
+
+/** FLOTILLA_COMPUTE_HOST: a host name (default this machine's short name), or `none`. */
+function computeHost(value: string | undefined): string | undefined {
+  if (value === 'none') return undefined;
+  const host = value || os.hostname().split('.')[0] || 'localhost';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(host)) throw new Error(`FLOTILLA_COMPUTE_HOST must be a host name (letters, digits, '.', '_', '-') or none, not ${JSON.stringify(host)}`);
+  return host;
 }

@@ -77,6 +77,8 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     FLOTILLA_SCRYPT_LOG_N: process.env.FLOTILLA_SCRYPT_LOG_N ?? '12',
     // Test clouds build and upload no base images unless a test asks for them (env FLOTILLA_BASE_IMAGES).
     FLOTILLA_BASE_IMAGES: 'none',
+    // …and run no compute host (no private engine to start, or to orphan when a test kills the cloud).
+    FLOTILLA_COMPUTE_HOST: 'none',
     ...(opts.databaseUrl ? { FLOTILLA_DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   };
