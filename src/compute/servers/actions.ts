@@ -35,6 +35,7 @@ export function actionRoutes(app: FastifyInstance, ctx: ComputeContext): void {
     const state = await ctx.serverService.derive(s);
     if (!o.vmStates.includes(state.vmState)) throw new Conflict(`Cannot '${o.action}' instance ${s.id} while it is in vm_state ${state.vmState}`);
     if (state.taskState !== null) throw new Conflict(`Cannot '${o.action}' instance ${s.id} while it is in task_state ${state.taskState}`);
+    const ownSnapshot = auth.scope.kind === 'project' && auth.scope.project.id === s.projectId;
     const meta = s.imageMeta ?? { minRam: 0, minDisk: s.flavor.diskGb, containerFormat: 'docker', diskFormat: 'raw', properties: {} };
     const image = await ctx.images.create(auth.token, {
       ...meta.properties,
@@ -48,7 +49,11 @@ export function actionRoutes(app: FastifyInstance, ctx: ComputeContext): void {
       user_id: auth.user.id,
       base_image_ref: s.imageId,
       ...o.properties,
+      // As Nova: the owner's own snapshot is private; one an admin takes of another project's server
+      // stays shared (Glance's default) with that project as a member, so its owner still sees it.
+      ...(ownSnapshot ? { visibility: 'private' as const } : {}),
     });
+    if (!ownSnapshot) await ctx.images.addMember(auth.token, image.id, s.projectId).catch(() => undefined);
     try {
       await ctx.serverService.transition(callerOf(ctx, request), s.id, {
         action: o.action, vmStates: o.vmStates,
