@@ -28,6 +28,14 @@ describe('scheduler', () => {
     assert.deepEqual(schedule(hosts, { flavor: tiny, count: 1, zone: 'az2' }), { ok: true, hosts: ['far'] });
   });
 
+  it('a requested host passes the filters or fails; a forced host skips them but not a down host', () => {
+    const hosts = [host('a'), host('b', { enabled: false, memoryMb: 256 }), host('c', { up: false })];
+    assert.deepEqual(schedule(hosts, { flavor: tiny, count: 2, host: { host: 'a', forced: false } }), { ok: true, hosts: ['a', 'a'] });
+    assert.equal(schedule(hosts, { flavor: tiny, count: 1, host: { host: 'b', forced: false } }).ok, false, 'disabled and too small');
+    assert.deepEqual(schedule(hosts, { flavor: tiny, count: 1, host: { host: 'b', forced: true } }), { ok: true, hosts: ['b'] });
+    assert.equal(schedule(hosts, { flavor: tiny, count: 1, host: { host: 'c', forced: true } }).ok, false, 'a down host never builds it');
+  });
+
   it('refuses what fits nowhere: RAM (with the allocation ratio), vCPUs, disk', () => {
     assert.deepEqual(schedule([host('a')], { flavor: big, count: 1 }), { ok: false, reason: NO_VALID_HOST });
     assert.equal(schedule([host('a')], { flavor: { ...tiny, ramMb: 12000 }, count: 1 }).ok, true, '8192 MB × 1.5 holds 12000 MB');

@@ -31,6 +31,8 @@ export interface ScheduleRequest {
   count: number;
   /** The requested availability zone, if any. */
   zone?: string | null;
+  /** Only this host; `forced` skips the resource and group filters (an admin's say-so, as Nova's forced_host). */
+  host?: { host: string; forced: boolean } | null;
   group?: { policy: GroupPolicy; maxPerHost: number; memberHosts: readonly string[] };
 }
 
@@ -55,6 +57,8 @@ export function schedule(hosts: readonly HostCandidate[], req: ScheduleRequest):
     const affinityHost = req.group?.policy === 'affinity' ? (req.group.memberHosts[0] ?? chosen[0]) : undefined;
     const passing = hosts.filter((h) => {
       const p = state.get(h.host)!;
+      if (req.host && h.host !== req.host.host) return false;
+      if (req.host?.forced) return h.up;
       if (!h.enabled || !h.up) return false;
       if (req.zone && h.zone !== req.zone) return false;
       if (h.memoryMb * ALLOCATION.ram - p.memoryMb < need.memoryMb) return false;

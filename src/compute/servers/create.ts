@@ -35,6 +35,11 @@ export interface CreatePlan {
   userData: string | null;
   configDrive: boolean;
   availabilityZone: string | null;
+  /**
+   * A host the admin asked for: by `availability_zone` "zone:host" (forced: past the scheduler's
+   * filters, as Nova's forced_host) or by `host` (2.74: the filters still apply).
+   */
+  requestedHost: { host: string; forced: boolean } | null;
   metadata: Record<string, string>;
   tags: string[];
   securityGroups: Array<{ name: string }>;
@@ -156,7 +161,15 @@ export async function parseCreate(ctx: ComputeContext, request: FastifyRequest):
   let userData: string | null = null;
   if (server.user_data !== undefined && server.user_data !== null) userData = v.base64(server.user_data, 'user_data');
   const keyName = server.key_name === undefined ? null : v.name(server.key_name, 'key_name');
-  const availabilityZone = server.availability_zone === undefined ? null : v.name(server.availability_zone, 'availability_zone');
+  let availabilityZone = server.availability_zone === undefined ? null : v.name(server.availability_zone, 'availability_zone');
+  let requestedHost: { host: string; forced: boolean } | null = null;
+  if (availabilityZone !== null && availabilityZone.includes(':')) {
+    // Nova's "zone:host[:node]": an admin's way to put a server on one host.
+    enforce(ctx, request, 'os_compute_api:servers:create:forced_host', { project_id: projectIdOf(authOf(request)), user_id: authOf(request).user.id });
+    const [zone, host] = availabilityZone.split(':');
+    availabilityZone = zone || null;
+    if (host) requestedHost = { host, forced: true };
+  }
   let securityGroups = [{ name: 'default' }];
   if (server.security_groups !== undefined) {
     if (!Array.isArray(server.security_groups)) throw v.invalid('security_groups', server.security_groups, "is not of type 'array'");
@@ -186,13 +199,19 @@ export async function parseCreate(ctx: ComputeContext, request: FastifyRequest):
   }
   if (server.host !== undefined || server.hypervisor_hostname !== undefined) {
     enforce(ctx, request, 'compute:servers:create:requested_destination', { project_id: projectIdOf(authOf(request)), user_id: authOf(request).user.id });
+    // Each host has one hypervisor of the same name, so either names the host.
+    const host = server.host !== undefined ? v.name(server.host, 'host') : v.name(server.hypervisor_hostname, 'hypervisor_hostname');
+    if (server.host !== undefined && server.hypervisor_hostname !== undefined && server.host !== server.hypervisor_hostname) {
+      throw new BadRequest(`Compute host ${host} with hypervisor ${String(server.hypervisor_hostname)} could not be found.`);
+    }
+    requestedHost = { host, forced: false };
   }
   return {
     name,
     description: request.microversion.atLeast('2.19') ? (server.description === undefined ? null : v.description(server.description, 'description')) : name,
     imageId, flavorRef, keyName, userData,
     configDrive: server.config_drive === undefined ? false : v.boolLike(server.config_drive, 'config_drive'),
-    availabilityZone, metadata, tags, securityGroups,
+    availabilityZone, requestedHost, metadata, tags, securityGroups,
     networks: parseNetworks(request, server.networks),
     accessIpv4: server.accessIPv4 === undefined ? null : v.ipv4(server.accessIPv4, 'accessIPv4'),
     accessIpv6: server.accessIPv6 === undefined ? null : v.ipv6(server.accessIPv6, 'accessIPv6'),
@@ -248,6 +267,10 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
     const shared = await inTransaction(ctx.db, (tx) => new InterimIpam().shared(tx));
     for (const n of parsed.networks) if (n.uuid.replace(/-/g, '') !== shared.id.replace(/-/g, '')) throw new BadRequest(`Network ${n.uuid} could not be found.`);
     if (parsed.networks.length > 1) throw new BadRequest('Flotilla gives each server one port on its project network until the Networks service lands.');
+  }
+  if (parsed.requestedHost !== null) {
+    const known = (await ctx.hosts.services({ binary: COMPUTE_BINARY })).some((s) => s.host === parsed.requestedHost!.host);
+    if (!known) throw new BadRequest(`Compute host ${parsed.requestedHost.host} could not be found.`);
   }
   if (parsed.availabilityZone !== null) {
     const zones = new Set((await ctx.hosts.services({ binary: COMPUTE_BINARY })).filter((s) => !s.disabled).map((s) => s.zone));
@@ -305,7 +328,7 @@ export async function createServers(ctx: ComputeContext, caller: Caller, plan: C
       memberHosts = await ServerGroupStore.memberHosts(tx, plan.group.id);
     }
     const placement = schedule(await candidates(ctx, tx), {
-      flavor: plan.flavor, count, zone: plan.availabilityZone,
+      flavor: plan.flavor, count, zone: plan.availabilityZone, host: plan.requestedHost,
       ...(plan.group ? { group: { policy: plan.group.policy, maxPerHost: plan.group.rules.max_server_per_host ?? 1, memberHosts } } : {}),
     });
     const now = new Date().toISOString();
