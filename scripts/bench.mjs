@@ -13,14 +13,19 @@ ensureNodeModules();
 ensureDebianPackages(['wrk', 'postgresql'], 'the load generator and the database the benchmarks run against');
 await build();
 
+// `--only NAME[,NAME]` picks benchmarks by name (identity, compute); the other arguments go to each.
+const argv = process.argv.slice(2);
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? argv.splice(onlyAt, 2)[1]?.split(',') : undefined;
 const dir = path.join(root, 'dist', 'bench');
-const benches = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.bench.js')).sort() : [];
+const benches = (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.bench.js')).sort() : [])
+  .filter((f) => !only || only.includes(f.replace(/\.bench\.js$/, '')));
 if (benches.length === 0) throw new Error('no benchmarks in dist/bench (bench/*.bench.ts)');
 
 let failed = 0;
 for (const file of benches) {
   console.log(`\n# ${file.replace(/\.bench\.js$/, '')}`);
-  const r = spawnSync(process.execPath, [path.join(dir, file), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [path.join(dir, file), ...argv], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);
