@@ -51,6 +51,10 @@ export function createBody(spec: ServerSpec, host: string, initScript: string, c
     },
     StopSignal: 'SIGTERM',
     StopTimeout: STOP_TIMEOUT_S,
+    // The container still gets its own network namespace (lo only), where the agent plugs its ports; but
+    // dockerd skips libnetwork's sandbox and its prestart hook, a re-exec of dockerd itself on every
+    // start: measured, `docker start` takes 0.27 s instead of 0.58 s.
+    NetworkDisabled: true,
     HostConfig: {
       Init: true,
       NetworkMode: 'none',
