@@ -58,6 +58,8 @@ export interface TestCloud {
   readonly process: ChildProcess;
   /** Environment for the openstack CLI: OS_CLIENT_CONFIG_FILE and OS_CLOUD. */
   readonly cliEnv: Record<string, string>;
+  /** FLOTILLA_DATA_DIR and the FLOTILLA_*_PORT settings it runs with (for a `flotilla agent` beside it). */
+  readonly flotillaEnv: Record<string, string>;
   /** The child's stdout and stderr so far. */
   output(): string;
   /** Stops with SIGTERM (or the given signal) and waits for exit. */
@@ -68,11 +70,12 @@ export interface TestCloud {
 export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestCloud> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-test-'));
   const port = opts.identityPort ?? (await freePort());
+  const ports = await servicePortsEnv(port);
   const adminPassword = opts.adminPassword ?? 'test-admin-password';
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     FLOTILLA_DATA_DIR: dataDir,
-    ...(await servicePortsEnv(port)),
+    ...ports,
     FLOTILLA_ADMIN_PASSWORD: adminPassword,
     FLOTILLA_SCRYPT_LOG_N: process.env.FLOTILLA_SCRYPT_LOG_N ?? '12',
     // Test clouds build and upload no base images unless a test asks for them (env FLOTILLA_BASE_IMAGES).
@@ -106,6 +109,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     cloudsFile,
     process: child,
     cliEnv: { OS_CLIENT_CONFIG_FILE: cloudsFile, OS_CLOUD: 'flotilla' },
+    flotillaEnv: { FLOTILLA_DATA_DIR: dataDir, ...ports },
     output: () => output,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
