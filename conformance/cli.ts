@@ -6,6 +6,7 @@
  *   node dist/conformance/cli.js identity --grow           # same, then appends passing tests to identity.txt
  *   node dist/conformance/cli.js identity --identity-url http://127.0.0.1:PORT/v3 --admin-password PW
  *   node dist/conformance/cli.js image [--grow]            # the image suite (tempest.api.image.v2)
+ *   node dist/conformance/cli.js compute [--grow]          # the compute suite (conformance/compute.ts)
  *
  * Writes conformance/results/identity.json like the test does. Exits 1 when a ratchet test did not pass.
  */
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { startTestCloud, type TestCloud } from '../test/support/cloud.js';
 import { IDENTITY_CLOUD_ENV, IDENTITY_RATCHET, IDENTITY_RESULTS, identitySuiteUnavailable, runIdentitySuite } from './identity.js';
 import { runImageCli } from './image.js';
+import { runComputeCli } from './compute.js';
 import { growRatchet } from './ratchet.js';
 import { formatSummary, writeReport } from './report.js';
 
@@ -28,14 +30,14 @@ async function main(): Promise<number> {
       'keep-workspace': { type: 'boolean', default: false },
     },
   });
-  if (positionals[0] === 'image' && positionals.length === 1) {
-    return runImageCli({
+  if ((positionals[0] === 'image' || positionals[0] === 'compute') && positionals.length === 1) {
+    return (positionals[0] === 'image' ? runImageCli : runComputeCli)({
       grow: values.grow, identityUrl: values['identity-url'], adminPassword: values['admin-password'],
       concurrency: Number(values.concurrency), keepWorkspace: values['keep-workspace'],
     });
   }
   if (positionals[0] !== 'identity' || positionals.length !== 1) {
-    process.stderr.write('usage: cli.js identity|image [--grow] [--identity-url URL --admin-password PW] [--concurrency N] [--keep-workspace]\n');
+    process.stderr.write('usage: cli.js identity|image|compute [--grow] [--identity-url URL --admin-password PW] [--concurrency N] [--keep-workspace]\n');
     return 2;
   }
   const unavailable = identitySuiteUnavailable();

@@ -52,6 +52,8 @@ export interface TempestRunOptions {
   adminPassword: string;
   /** The cloud's [security_compliance] settings, if it runs with them on (see tempest-conf.ts). */
   securityCompliance?: TempestTarget['securityCompliance'];
+  /** The compute service's boot images and flavors, when the cloud runs a compute host (see tempest-conf.ts). */
+  compute?: TempestTarget['compute'];
   /** stestr selection regex. */
   regex: string;
   /** Worker processes; 2 suits the project's 2-core machines. */
@@ -217,6 +219,7 @@ export async function runTempest(opts: TempestRunOptions): Promise<TempestRun> {
     fs.writeFileSync(conf, renderTempestConf({
       identityUrl: opts.identityUrl, adminPassword: opts.adminPassword, workspace,
       ...(opts.securityCompliance ? { securityCompliance: opts.securityCompliance } : {}),
+      ...(opts.compute ? { compute: opts.compute } : {}),
     }), { mode: 0o600 });
     // The logging.conf `tempest init` copies makes every worker truncate one tempest.log; without it,
     // oslo.log appends to [DEFAULT] log_dir/log_file and the request log stays whole.

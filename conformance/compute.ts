@@ -1,0 +1,202 @@
+/**
+ * The compute conformance suite: Tempest's Nova v2.1 API tests for servers, flavors, key pairs, limits,
+ * quotas, availability zones and server groups (and their admin variants, with hypervisors and
+ * services), checked against the ratchet in conformance/compute.txt. The whole selection runs, not only
+ * the ratchet, so the counts are honest; what Flotilla lacks is marked unavailable in tempest.conf
+ * (tempest-conf.ts) and those tests skip.
+ *
+ * The cloud under test runs its own compute host (an agent with a private Docker engine) and the
+ * busybox base image, which boots in about a second.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { startTestCloud, type TestCloud } from '../test/support/cloud.js';
+import { CONFORMANCE_DIR } from './identity.js';
+import { checkRatchet, growRatchet, readRatchet, type RatchetCheck } from './ratchet.js';
+import { buildReport, formatSummary, writeReport, type SuiteReport } from './report.js';
+import { packageVersions, runTempest, tempestUnavailable, type TempestRun } from './tempest.js';
+import type { ComputeTarget } from './tempest-conf.js';
+
+const ADMIN_TESTS = [
+  'test_flavors', 'test_flavors_access', 'test_flavors_access_negative', 'test_flavors_extra_specs',
+  'test_flavors_extra_specs_negative', 'test_flavors_microversions',
+  'test_quotas', 'test_quotas_negative',
+  'test_servers', 'test_servers_negative', 'test_servers_on_multinodes', 'test_create_server', 'test_delete_server',
+  'test_availability_zone', 'test_availability_zone_negative',
+  'test_keypairs_v210',
+  'test_hypervisor', 'test_hypervisor_negative', 'test_services', 'test_services_negative',
+];
+
+/**
+ * Everything under tempest.api.compute's servers (availability zones and server groups included),
+ * flavors, keypairs and limits packages, the project quota tests, and the admin modules above.
+ */
+export const COMPUTE_SELECTION =
+  `^tempest\\.api\\.compute\\.((servers|flavors|keypairs|limits)\\.|test_quotas\\.|admin\\.(${ADMIN_TESTS.join('|')})\\.)`;
+export const COMPUTE_RATCHET = path.join(CONFORMANCE_DIR, 'compute.txt');
+export const COMPUTE_RESULTS = path.join(CONFORMANCE_DIR, 'results', 'compute.json');
+const PACKAGES = ['tempest'] as const;
+
+/** The image Tempest's servers boot from: the busybox base image (a container is up in about a second). */
+export const COMPUTE_IMAGE = 'busybox';
+
+/** The environment of the cloud the suite runs against: its own compute host and the busybox image. */
+export const COMPUTE_CLOUD_ENV: Readonly<Record<string, string>> = {
+  FLOTILLA_COMPUTE_HOST: 'tempest-host',
+  FLOTILLA_BASE_IMAGES: COMPUTE_IMAGE,
+};
+
+/** Why the compute suite cannot run here, or undefined: Tempest, and what the host agent needs. */
+export function computeSuiteUnavailable(): string | undefined {
+  const tempest = tempestUnavailable();
+  if (tempest) return tempest;
+  if (process.getuid?.() !== 0) return 'the compute host agent needs root (namespaces, veths, dockerd)';
+  for (const tool of ['dockerd', 'docker-init', 'ip', 'nsenter', 'iptables-restore', 'busybox']) {
+    const found = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat('/usr/sbin', '/sbin', '/bin')
+      .some((dir) => fs.existsSync(path.join(dir, tool)));
+    if (!found) return `${tool} is not installed (npm start installs docker.io, iproute2, iptables, busybox-static)`;
+  }
+  return undefined;
+}
+
+async function json(res: Response, what: string): Promise<any> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${what}: ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** The second image (image_ref_alt): a copy of busybox under another name and id, so rebuilds change image. */
+export const COMPUTE_IMAGE_ALT = 'busybox-alt';
+
+interface ImageRow { id: string; name: string; status: string; container_format: string; disk_format: string }
+
+/**
+ * Tempest's boot images and flavors, looked up as the admin: the busybox image and a public copy of it
+ * (registered here when absent; the image service stores its data once), so that tests which rebuild to,
+ * or filter by, another image have one; and Nova's default m1.tiny and m1.small (512 MB and 2 GB: a
+ * resize from one to the other fits this host many times over).
+ */
+export async function computeTarget(identityUrl: string, adminPassword: string): Promise<ComputeTarget> {
+  const auth = {
+    identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: adminPassword } } },
+    scope: { project: { name: 'admin', domain: { name: 'Default' } } },
+  };
+  const res = await fetch(`${identityUrl}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth }) });
+  const token = res.headers.get('x-subject-token') ?? '';
+  const catalog = (await json(res, 'admin login')).token.catalog as Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }>;
+  const endpoint = (type: string): string => {
+    const url = catalog.find((s) => s.type === type)?.endpoints.find((e) => e.interface === 'public')?.url;
+    if (!url) throw new Error(`no public ${type} endpoint in the catalog`);
+    return url.replace(/\/$/, '');
+  };
+  const headers = { 'x-auth-token': token, accept: 'application/json' };
+  const glance = `${endpoint('image')}/v2/images`;
+  const activeImage = async (name: string): Promise<ImageRow | undefined> =>
+    ((await json(await fetch(`${glance}?name=${name}`, { headers }), 'image list')).images as ImageRow[]).find((i) => i.status === 'active');
+
+  const image = await activeImage(COMPUTE_IMAGE);
+  if (!image) throw new Error(`the cloud has no active ${COMPUTE_IMAGE} image (FLOTILLA_BASE_IMAGES=${COMPUTE_IMAGE})`);
+  let alt = await activeImage(COMPUTE_IMAGE_ALT);
+  if (!alt) {
+    const data = Buffer.from(await (await fetch(`${glance}/${image.id}/file`, { headers })).arrayBuffer());
+    alt = (await json(await fetch(glance, {
+      method: 'POST', headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: COMPUTE_IMAGE_ALT, container_format: image.container_format, disk_format: image.disk_format, visibility: 'public' }),
+    }), 'image create')) as ImageRow;
+    await json(await fetch(`${glance}/${alt.id}/file`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: data }), 'image upload');
+  }
+
+  const flavors = (await json(await fetch(`${endpoint('compute')}/flavors`, { headers }), 'flavor list')).flavors as Array<{ id: string; name: string }>;
+  const flavor = (name: string): string => {
+    const f = flavors.find((x) => x.name === name);
+    if (!f) throw new Error(`no flavor ${name}`);
+    return f.id;
+  };
+  return { imageRef: image.id, imageRefAlt: alt.id, flavorRef: flavor('m1.tiny'), flavorRefAlt: flavor('m1.small') };
+}
+
+export interface ComputeSuiteResult {
+  run: TempestRun;
+  check: RatchetCheck;
+  report: SuiteReport;
+}
+
+/** Runs the whole compute selection against a running Flotilla (with a compute host) and checks the ratchet. */
+export async function runComputeSuite(opts: {
+  identityUrl: string;
+  adminPassword: string;
+  concurrency?: number;
+  log?: (line: string) => void;
+}): Promise<ComputeSuiteResult> {
+  const compute = await computeTarget(opts.identityUrl, opts.adminPassword);
+  const run = await runTempest({ ...opts, compute, regex: COMPUTE_SELECTION, timeoutMs: 40 * 60_000 });
+  const ratchet = readRatchet(COMPUTE_RATCHET);
+  const check = checkRatchet(ratchet, run.tests);
+  const report = buildReport({
+    suite: 'compute',
+    selection: COMPUTE_SELECTION,
+    run,
+    packages: packageVersions(PACKAGES),
+    ratchetFile: 'conformance/compute.txt',
+    ratchetSize: ratchet.length,
+    check,
+  });
+  return { run, check, report };
+}
+
+/** Starts the cloud the suite needs: a compute host and the busybox image (built once, then cached). */
+export function startComputeCloud(): Promise<TestCloud> {
+  // A cold image cache builds busybox first; the compute host starts alongside.
+  return startTestCloud({ env: { ...COMPUTE_CLOUD_ENV }, timeoutMs: 5 * 60_000 });
+}
+
+/** Stops the cloud and removes its data (the agent unmounts and removes its engine's state on stop). */
+export async function stopComputeCloud(cloud: TestCloud): Promise<void> {
+  await cloud.stop();
+  fs.rmSync(cloud.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * `node dist/conformance/cli.js compute [--grow]`: runs the suite against a throwaway cloud (or the one
+ * given, which must run a compute host and have the busybox image), writes conformance/results/compute.json,
+ * and with --grow adds the passing tests to the ratchet. Returns the exit code: 1 when a ratchet test did
+ * not pass.
+ */
+export async function runComputeCli(opts: {
+  grow: boolean;
+  identityUrl?: string | undefined;
+  adminPassword?: string | undefined;
+  concurrency: number;
+  keepWorkspace: boolean;
+}): Promise<number> {
+  const unavailable = computeSuiteUnavailable();
+  if (unavailable) {
+    process.stderr.write(`cannot run the compute suite: ${unavailable}\n`);
+    return 2;
+  }
+  let cloud: TestCloud | undefined;
+  let { identityUrl, adminPassword } = opts;
+  if (!identityUrl || adminPassword === undefined) {
+    cloud = await startComputeCloud();
+    ({ identityUrl, adminPassword } = cloud);
+    process.stdout.write(`started a throwaway cloud at ${identityUrl} (data in ${cloud.dataDir})\n`);
+  }
+  try {
+    const { run, check, report } = await runComputeSuite({
+      identityUrl, adminPassword, concurrency: opts.concurrency,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    writeReport(COMPUTE_RESULTS, report);
+    process.stdout.write(`${formatSummary(report)}\nwrote ${COMPUTE_RESULTS}\n`);
+    if (opts.keepWorkspace) process.stdout.write(`workspace kept at ${run.workspace}\n`);
+    else run.dispose();
+    if (run.foreignHosts.length > 0) {
+      process.stderr.write(`Tempest called hosts other than 127.0.0.1: ${run.foreignHosts.join(', ')}\n`);
+      return 1;
+    }
+    if (opts.grow) process.stdout.write(`added ${growRatchet(COMPUTE_RATCHET, check.newlyPassing)} tests to ${COMPUTE_RATCHET}\n`);
+    return check.regressed.length === 0 && check.unknown.length === 0 ? 0 : 1;
+  } finally {
+    if (cloud) await stopComputeCloud(cloud);
+  }
+}
