@@ -72,7 +72,7 @@ export async function createComputeService(deps: ServiceDeps<ComputeTables>, opt
   const servers = new ServerStore(db);
   const actions = new ActionStore(db);
   const hosts = new HostStore(db);
-  const ipam = new InterimIpam();
+  const ipam = new InterimIpam(deps.config.serverPool);
   const serverService = new ServerService({ db, servers, actions, hosts, ipam, notifier, log });
   const flavors = new FlavorStore(db);
   await flavors.ensureDefaults();

@@ -14,6 +14,7 @@ import type { Kysely } from 'kysely';
 import type { ComputeTables } from './tables.js';
 import type { PortSpec } from './agent-protocol.js';
 import type { ServerPort } from './servers/store.js';
+import type { ServerPool } from '../platform/config.js';
 
 export const POOL_PREFIX = '198.18';
 export const NETWORK_NAME = 'private';
@@ -36,6 +37,9 @@ export function gatewayOf(idx: number): string {
 export interface ProjectNetwork { id: string; name: string; }
 
 export class InterimIpam {
+  /** The /24s this cloud may hand out (FLOTILLA_SERVER_POOL); addresses already given stay valid. */
+  constructor(private readonly pool: ServerPool = { cidr: `${POOL_PREFIX}.0.0/16`, first: 0, count: SUBNETS }) {}
+
   /** The network clients name: one cloud-wide id, made on first use (stored as the row of project ''). */
   async shared(tx: Kysely<ComputeTables>): Promise<ProjectNetwork> {
     return this.network(tx, SHARED);
@@ -63,12 +67,12 @@ export class InterimIpam {
     const existing = await tx.selectFrom('ipam_subnet').select('idx').where('project_id', '=', projectId).where('host', '=', host).executeTakeFirst();
     if (existing) return existing.idx;
     const used = new Set((await tx.selectFrom('ipam_subnet').select('idx').execute()).map((r) => r.idx));
-    for (let idx = 0; idx < SUBNETS; idx++) {
+    for (let idx = this.pool.first; idx < this.pool.first + this.pool.count; idx++) {
       if (used.has(idx)) continue;
       await tx.insertInto('ipam_subnet').values({ project_id: projectId, host, idx }).execute();
       return idx;
     }
-    throw new NetworkAllocationFailed(`No free /24 left in ${POOL_PREFIX}.0.0/16 for a new project network segment.`);
+    throw new NetworkAllocationFailed(`No free /24 left in ${this.pool.cidr} for a new project network segment.`);
   }
 
   /** Allocates a port for a server on its host, inside the caller's transaction. */

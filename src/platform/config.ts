@@ -39,6 +39,12 @@ export interface Config {
    * state in dataDir/hosts/<name>); undefined when it runs none and every host is a standalone agent.
    */
   readonly computeHost: string | undefined;
+  /**
+   * Where compute's interim IPAM takes servers' /24s from (FLOTILLA_SERVER_POOL, default 198.18.0.0/16):
+   * a CIDR inside 198.18.0.0/16 of prefix 16 to 24. Two clouds on one machine need disjoint pools, since
+   * each routes its subnets from the root namespace.
+   */
+  readonly serverPool: ServerPool;
   readonly identity: {
     /** Token lifetime in seconds. */
     readonly tokenLifetime: number;
@@ -105,6 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     baseImages: Object.freeze((env.FLOTILLA_BASE_IMAGES ?? 'busybox,debian-12').split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')),
     imageCacheDir: env.FLOTILLA_IMAGE_CACHE || undefined,
     computeHost: computeHost(env.FLOTILLA_COMPUTE_HOST),
+    serverPool: serverPool(env.FLOTILLA_SERVER_POOL),
     identity: Object.freeze({
       tokenLifetime: int(env, 'FLOTILLA_TOKEN_LIFETIME', 3600, 1),
       keyRotationInterval: int(env, 'FLOTILLA_TOKEN_KEY_ROTATION', 86400, 0),
@@ -136,4 +143,19 @@ function computeHost(value: string | undefined): string | undefined {
   const host = value || os.hostname().split('.')[0] || 'localhost';
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(host)) throw new Error(`FLOTILLA_COMPUTE_HOST must be a host name (letters, digits, '.', '_', '-') or none, not ${JSON.stringify(host)}`);
   return host;
+}
+
+/** A run of /24s inside 198.18.0.0/16: third octets first … first + count − 1. */
+export interface ServerPool { readonly cidr: string; readonly first: number; readonly count: number }
+
+function serverPool(value: string | undefined): ServerPool {
+  const cidr = value || '198.18.0.0/16';
+  const m = /^198\.18\.(\d{1,3})\.0\/(\d{2})$/.exec(cidr);
+  const third = Number(m?.[1]);
+  const prefix = Number(m?.[2]);
+  const count = 2 ** (24 - prefix);
+  if (!m || prefix < 16 || prefix > 24 || third > 255 || third % count !== 0) {
+    throw new Error(`FLOTILLA_SERVER_POOL must be an aligned CIDR inside 198.18.0.0/16 with a prefix of 16 to 24 (e.g. 198.18.32.0/20), not ${JSON.stringify(cidr)}`);
+  }
+  return Object.freeze({ cidr, first: third, count });
 }

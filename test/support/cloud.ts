@@ -66,6 +66,39 @@ export interface TestCloud {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * A server address pool of its own for a test cloud that runs a compute host: every cloud routes its
+ * servers' /24s from the root namespace, so two clouds on the machine (tests run two files at a time, and
+ * a developer's `npm start` may be up) must not hand out the same ones. Slots are the /20s 198.18.16.0 …
+ * 198.18.144.0 (198.18.0.0/20 is left to `npm start`'s default pool, 198.18.160.0 and up to the agent
+ * tests). A slot is claimed with a file naming the data dir and the test process; it is free again once
+ * that process is gone or that data dir removed. A restart on the same data dir keeps its slot.
+ */
+function testServerPool(dataDir: string): string {
+  const dir = path.join(os.tmpdir(), 'flotilla-test-server-pools');
+  fs.mkdirSync(dir, { recursive: true });
+  const slots = Array.from({ length: 9 }, (_, i) => i + 1);
+  const file = (slot: number): string => path.join(dir, `slot-${slot}`);
+  const cidr = (slot: number): string => `198.18.${slot * 16}.0/20`;
+  const claim = JSON.stringify({ dataDir, pid: process.pid });
+  const read = (slot: number): { dataDir: string; pid: number } | undefined => {
+    try { return JSON.parse(fs.readFileSync(file(slot), 'utf8')) as { dataDir: string; pid: number }; } catch { return undefined; }
+  };
+  const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  for (const slot of slots) if (read(slot)?.dataDir === dataDir) return cidr(slot);
+  for (const slot of slots) {
+    try {
+      fs.writeFileSync(file(slot), claim, { flag: 'wx' });
+      return cidr(slot);
+    } catch { /* taken */ }
+  }
+  // All claimed: take over a stale one, else the oldest claim.
+  const stale = slots.find((slot) => { const c = read(slot); return !c || !alive(c.pid) || !fs.existsSync(c.dataDir); });
+  const slot = stale ?? slots.map((n) => ({ n, at: fs.statSync(file(n)).mtimeMs })).sort((a, b) => a.at - b.at)[0]!.n;
+  fs.writeFileSync(file(slot), claim);
+  return cidr(slot);
+}
+
 /** Starts the cloud and waits until it is ready. */
 export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestCloud> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-test-'));
@@ -86,6 +119,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     ...opts.env,
   };
   if (!opts.databaseUrl && !opts.env?.FLOTILLA_DATABASE_URL) delete env.FLOTILLA_DATABASE_URL;
+  if (env.FLOTILLA_COMPUTE_HOST !== 'none' && !opts.env?.FLOTILLA_SERVER_POOL) env.FLOTILLA_SERVER_POOL = testServerPool(dataDir);
   const cloudsFile = path.join(dataDir, 'clouds.yaml');
   fs.rmSync(cloudsFile, { force: true });
   const child = spawn(process.execPath, serverArgs(), { env: { ...env, ...SERVER_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -319,7 +319,7 @@ async function candidates(ctx: ComputeContext, tx: Kysely<ComputeTables>): Promi
 /** Places and stores the servers of a create; returns them in launch order. */
 export async function createServers(ctx: ComputeContext, caller: Caller, plan: CreatePlan): Promise<{ servers: ServerRecord[]; reservationId: string }> {
   const reservationId = `r-${randomBytes(4).toString('hex').slice(0, 8)}`;
-  const ipam = new InterimIpam();
+  const ipam = new InterimIpam(ctx.config.serverPool);
   const created = await ctx.serverService.placement.run(() => inTransaction(ctx.db, async (tx) => {
     const count = await ctx.quotas.checkInstances(tx, caller.projectId, caller.userId, plan.flavor, plan.minCount, plan.maxCount);
     let memberHosts: string[] = [];
