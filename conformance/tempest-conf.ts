@@ -121,9 +121,10 @@ function computeSections(c: ComputeTarget): Record<string, Section> {
       volume_backed_live_migration: false,
       // Device tags need a virtual bus; containers have none.
       ide_bus: false,
-      // Nova's names for what src/compute/scheduler.ts filters on: zone, host up and enabled, RAM/vCPU/
-      // disk fit, server-group (anti-)affinity.
-      scheduler_enabled_filters: 'AvailabilityZoneFilter,ComputeFilter,RamFilter,DiskFilter,CoreFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter',
+      // Nova's names for what src/compute/scheduler.ts filters on: zone, host up and enabled, server-group
+      // (anti-)affinity (RAM, vCPU and disk fit are placement's job in Nova, so have no filter name). No
+      // SameHostFilter or DifferentHostFilter: the same_host/different_host hints are not honoured.
+      scheduler_enabled_filters: 'AvailabilityZoneFilter,ComputeFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter',
       xenapi_apis: false,
       nova_cert: false,
     },
