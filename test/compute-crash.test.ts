@@ -197,15 +197,15 @@ for (const { engine, skip } of ENGINES) {
         let containers: string[] = [];
         let namespaces: string[] = [];
         let files: string[] = [];
+        // The host's own namespace, and while any server lives its project's network (all servers here are
+        // the admin's, on one network); none of a network no server uses.
+        const expectedNamespaces = (): number => (list.length > 0 ? 2 : 1);
         const deletedIds = new Set(round.deletes.filter((d) => d.acked).map((d) => d.id));
         const converged = (): boolean => list.every((x) => (x.status === 'ACTIVE' || (x.status === 'ERROR' && !!x.fault)) && x['OS-EXT-STS:task_state'] === null)
           && !list.some((x) => deletedIds.has(x.id))
           && JSON.stringify(containers) === JSON.stringify(list.map((x) => containerName(x.id)).sort())
           && namespaces.length === expectedNamespaces()
           && JSON.stringify(files) === JSON.stringify(list.map((x) => x.id).sort());
-        // The host's own namespace, and while any server lives its project's network (all servers here are
-        // the admin's, on one network); none of a network no server uses.
-        const expectedNamespaces = (): number => (list.length > 0 ? 2 : 1);
         const deadline = Date.now() + 120_000;
         for (;;) {
           list = (await listServers(s)) ?? [];
