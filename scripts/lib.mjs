@@ -16,7 +16,7 @@ function run(cmd, args, opts = {}) {
  * (src/base-images); docker.io (dockerd, with tini as docker-init), iproute2 and iptables are what each
  * host agent runs its private engine and plumbs its namespaces with (src/agent).
  */
-export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'iproute2', 'iptables'];
+export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'crun', 'iproute2', 'iptables'];
 
 /**
  * Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest; and
