@@ -166,3 +166,46 @@ export function glanceFaults(identityUrl: string): FaultRenderer {
 }
 
 export { Fault };
+
+/** webob's exception class for a status, which Neutron reports as the type of faults it did not name. */
+const WEBOB_TYPES: Readonly<Record<number, string>> = {
+  400: 'HTTPBadRequest',
+  403: 'HTTPForbidden',
+  404: 'HTTPNotFound',
+  405: 'HTTPMethodNotAllowed',
+  406: 'HTTPNotAcceptable',
+  409: 'HTTPConflict',
+  413: 'HTTPRequestEntityTooLarge',
+  415: 'HTTPUnsupportedMediaType',
+  417: 'HTTPExpectationFailed',
+  431: 'HTTPRequestHeaderFieldsTooLarge',
+  500: 'HTTPInternalServerError',
+  501: 'HTTPNotImplemented',
+  503: 'HTTPServiceUnavailable',
+};
+
+/**
+ * The platform's generic fault names: Neutron shows these as webob's class for the status. `BadRequest`
+ * stays as it is: neutron-lib has an exception of that name, which Neutron raises for bad query parameters.
+ */
+const GENERIC_TYPES: ReadonlySet<string> = new Set([
+  'ValidationError', 'Unauthorized', 'Forbidden', 'NotFound', 'MethodNotAllowed', 'NotAcceptable', 'Conflict',
+  'Gone', 'PayloadTooLarge', 'OverLimit', 'UnsupportedMediaType', 'NotImplemented', 'Unavailable', 'InternalError',
+]);
+
+/**
+ * Neutron: `{"NeutronError": {"type", "message", "detail": ""}}` (neutron/api/api_common.py), the type being
+ * the exception's class name (`NetworkNotFound`, `IpAddressAlreadyAllocated`, …) or webob's for faults
+ * Neutron does not name. A 401 comes from keystonemiddleware in front of Neutron: Keystone's body.
+ */
+export function neutronFaults(identityUrl: string): FaultRenderer {
+  const keystone401 = keystoneFaults(identityUrl);
+  return (fault) => {
+    if (fault.status === 401) return keystone401(fault);
+    const type = GENERIC_TYPES.has(fault.type) ? (WEBOB_TYPES[fault.status] ?? 'HTTPBadRequest') : fault.type;
+    const message = fault.status >= 500 && fault.type === 'InternalError'
+      ? 'Request Failed: internal server error while processing your request.'
+      : fault.message;
+    return { status: fault.status, headers: fault.headers, body: { NeutronError: { type, message, detail: '' } } };
+  };
+}
