@@ -1,0 +1,41 @@
+/**
+ * The network service (Neutron v2.0): wiring only. Builds the policy and the HTTP app over the service's
+ * own database; nothing here decides behaviour. See docs/design/networks.md.
+ */
+import type { ServiceDeps, ServiceHandle } from '../platform/service.js';
+import { createHttpApp } from '../platform/http/server.js';
+import { neutronFaults } from '../platform/http/faults.js';
+import { installAuth } from '../platform/auth/middleware.js';
+import { serviceUrl } from '../platform/config.js';
+import { migrate } from '../platform/db/migrate.js';
+import { PolicyEnforcer } from '../platform/policy/enforcer.js';
+import type { NetworkTables } from './tables.js';
+import { networkMigrations } from './migrations/index.js';
+import { networkPolicyRules } from './policy-rules.js';
+import type { NetworkContext } from './context.js';
+import { versionRoutes } from './versions.js';
+import { networkRoutes } from './networks/routes.js';
+import { subnetRoutes } from './subnets/routes.js';
+import { portRoutes } from './ports/routes.js';
+import { securityGroupRoutes } from './security-groups/routes.js';
+import { quotaRoutes } from './quotas/routes.js';
+
+export type { NetworkTables } from './tables.js';
+
+/** Neutron's bodies are small; its API server's default limit is about this size too. */
+const BODY_LIMIT = 1024 * 1024;
+
+export async function createNetworkService(deps: ServiceDeps<NetworkTables>): Promise<ServiceHandle> {
+  const log = deps.logger.child({ service: 'network' });
+  await migrate(deps.database.db, networkMigrations, deps.database.schema);
+  const ctx: NetworkContext = {
+    log,
+    db: deps.database.db,
+    baseUrl: serviceUrl(deps.config, 'network'),
+    enforcer: new PolicyEnforcer(networkPolicyRules),
+  };
+  const app = createHttpApp({ logger: log, renderFault: neutronFaults(serviceUrl(deps.config, 'identity')), bodyLimit: BODY_LIMIT });
+  installAuth(app, deps.validator);
+  for (const register of [versionRoutes, networkRoutes, subnetRoutes, portRoutes, securityGroupRoutes, quotaRoutes]) register(app, ctx);
+  return { app, start: async () => {}, close: async () => { await app.close(); } };
+}

@@ -1,0 +1,69 @@
+/**
+ * Neutron's quotas: a limit per project and resource (a stored row, else the default), usage counted from
+ * the resource tables, and the check made inside the creating transaction after taking the project's lock
+ * row, so two concurrent creates in one project cannot both take the last unit (on either engine).
+ */
+import type { Kysely } from 'kysely';
+import type { NetworkTables } from '../tables.js';
+import { overQuota } from '../errors.js';
+
+/** The resources this service counts, in the order Neutron lists them. */
+export const QUOTA_RESOURCES = ['network', 'port', 'security_group', 'security_group_rule', 'subnet'] as const;
+export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
+
+/** Neutron's defaults (neutron/conf/quota.py); -1 is unlimited. */
+export const DEFAULT_QUOTAS: Readonly<Record<QuotaResource, number>> = {
+  network: 100,
+  port: 500,
+  security_group: 10,
+  security_group_rule: 100,
+  subnet: 100,
+};
+
+const TABLE: Readonly<Record<QuotaResource, 'network' | 'port' | 'security_group' | 'security_group_rule' | 'subnet'>> = {
+  network: 'network', port: 'port', security_group: 'security_group', security_group_rule: 'security_group_rule', subnet: 'subnet',
+};
+
+export function isQuotaResource(name: string): name is QuotaResource {
+  return (QUOTA_RESOURCES as readonly string[]).includes(name);
+}
+
+/**
+ * Takes the project's lock row until the caller's transaction ends: an UPDATE holds a row lock on
+ * PostgreSQL and the write lock on SQLite, so creates in one project serialize behind it.
+ */
+export async function lockProject(tx: Kysely<NetworkTables>, projectId: string): Promise<void> {
+  await tx.insertInto('project_lock').values({ project_id: projectId, version: 0 }).onConflict((oc) => oc.column('project_id').doNothing()).execute();
+  await tx.updateTable('project_lock').set((eb) => ({ version: eb('version', '+', 1) })).where('project_id', '=', projectId).execute();
+}
+
+/** The project's limits: its stored ones over the defaults. */
+export async function limitsOf(db: Kysely<NetworkTables>, projectId: string): Promise<Record<QuotaResource, number>> {
+  const out = { ...DEFAULT_QUOTAS };
+  const rows = await db.selectFrom('quota').selectAll().where('project_id', '=', projectId).execute();
+  for (const r of rows) if (isQuotaResource(r.resource)) out[r.resource] = r.hard_limit;
+  return out;
+}
+
+/** How many of each resource the project has. */
+export async function usageOf(db: Kysely<NetworkTables>, projectId: string): Promise<Record<QuotaResource, number>> {
+  const out = {} as Record<QuotaResource, number>;
+  for (const r of QUOTA_RESOURCES) out[r] = await count(db, r, projectId);
+  return out;
+}
+
+async function count(db: Kysely<NetworkTables>, resource: QuotaResource, projectId: string): Promise<number> {
+  const row = await db.selectFrom(TABLE[resource]).select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Throws OverQuota unless the project may create `delta` more of `resource`. Call inside the creating
+ * transaction, after lockProject.
+ */
+export async function checkQuota(tx: Kysely<NetworkTables>, projectId: string, resource: QuotaResource, delta = 1): Promise<void> {
+  const stored = await tx.selectFrom('quota').select('hard_limit').where('project_id', '=', projectId).where('resource', '=', resource).executeTakeFirst();
+  const limit = stored?.hard_limit ?? DEFAULT_QUOTAS[resource];
+  if (limit < 0) return;
+  if ((await count(tx, resource, projectId)) + delta > limit) throw overQuota([resource]);
+}
