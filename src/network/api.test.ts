@@ -232,6 +232,8 @@ for (const { engine, skip } of ENGINES) {
       const byIp = (await t.ok(200, 'GET', '/v2.0/ports?fixed_ips=ip_address%3D10.6.0.9', undefined, owner.token)).ports;
       assert.deepEqual(byIp.map((x: any) => x.id), [p.id]);
       assert.equal((await t.ok(200, 'GET', `/v2.0/ports?fixed_ips=subnet_id%3D${sub.id}`, undefined, owner.token)).ports.length, 2);
+      assert.deepEqual((await t.ok(200, 'GET', '/v2.0/ports?fixed_ips=ip_address_substr%3D0.9', undefined, owner.token)).ports.map((x: any) => x.id), [p.id]);
+      assert.equal((await t.ok(200, 'GET', '/v2.0/ports?fixed_ips=ip_address_substr%3D10.6.', undefined, owner.token)).ports.length, 2);
     });
 
     it('creates in bulk, all or nothing', async () => {

@@ -11,17 +11,24 @@ import { deleteTags, tagRoutes } from '../tags.js';
 import { getVisiblePort, portTarget, renderPorts, visiblePorts } from './store.js';
 import { createPort, updatePort } from './service.js';
 
-/** `fixed_ips=ip_address=…` and `fixed_ips=subnet_id=…`: a port matches if one of its addresses satisfies every key given. */
+const FIXED_IP_KEYS = ['ip_address', 'subnet_id', 'ip_address_substr'];
+
+/**
+ * `fixed_ips=ip_address=…`, `fixed_ips=subnet_id=…` and `fixed_ips=ip_address_substr=…`: a port matches if
+ * one of its addresses satisfies every key given (a key repeated is an OR).
+ */
 function fixedIpsFilter(item: Record<string, unknown>, values: readonly string[]): boolean {
   const wanted = new Map<string, string[]>();
   for (const v of values) {
     const eq = v.indexOf('=');
     const key = eq < 0 ? '' : v.slice(0, eq);
-    if (key !== 'ip_address' && key !== 'subnet_id') throw httpBadRequest(`Invalid fixed_ips filter '${v}': use ip_address=<address> or subnet_id=<id>`);
+    if (!FIXED_IP_KEYS.includes(key)) throw httpBadRequest(`Invalid fixed_ips filter '${v}': use ip_address=, subnet_id= or ip_address_substr=`);
     wanted.set(key, [...(wanted.get(key) ?? []), v.slice(eq + 1)]);
   }
-  const ips = item.fixed_ips as Array<Record<string, string>>;
-  return ips.some((ip) => [...wanted].every(([k, vals]) => vals.includes(ip[k]!)));
+  const ips = item.fixed_ips as Array<{ ip_address: string; subnet_id: string }>;
+  return ips.some((ip) => [...wanted].every(([k, vals]) => (k === 'ip_address_substr'
+    ? vals.some((part) => ip.ip_address.includes(part))
+    : vals.includes(k === 'ip_address' ? ip.ip_address : ip.subnet_id))));
 }
 
 const LIST: ListSpec = {
