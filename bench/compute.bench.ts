@@ -21,7 +21,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT, servicePortsEnv, freePort, startTestCloud, type TestCloud } from '../test/support/cloud.js';
 import { SERVER_ENV, SERVER_ENTRY } from '../src/platform/runtime.js';
-import { agentLayout } from '../src/agent/layout.js';
+import { agentLayout, imageRef } from '../src/agent/layout.js';
+import { DockerApi } from '../src/agent/docker-api.js';
 import { destroyHost } from '../src/agent/index.js';
 import { DisposableStore } from '../src/platform/lifecycle.js';
 import { processTree, rssSplit } from './lib/memory.js';
@@ -336,6 +337,26 @@ async function main(): Promise<void> {
     };
     await api.deleteAll([...warm, ...timings.map((t) => t.id)]);
 
+    // Baseline, same run: the engine alone. The same number of containers of the same image, as many at
+    // a time, created and started straight through host 1's Docker API with the settings servers get
+    // (init, own network namespace, limits), but no Flotilla: no API, no scheduling, no ports, no init.
+    say(`baseline: ${opts.boots} × docker create + start on ${HOST1}'s engine, ${opts.parallel} at a time`);
+    const docker = new DockerApi(layouts[0]!.engine.socket);
+    const baselineIds: string[] = [];
+    const engineMs = await pool(opts.parallel, opts.boots, async (i) => {
+      const t0 = performance.now();
+      const id = await docker.createContainer(`bench-baseline-${i}-${process.pid}`, {
+        Hostname: `baseline-${i}`, Image: imageRef(imageId), Entrypoint: ['/bin/sleep'], Cmd: ['infinity'], Labels: {}, NetworkDisabled: true,
+        HostConfig: { Init: true, NetworkMode: 'none', Binds: [], Memory: 256 * 2 ** 20, MemorySwap: 256 * 2 ** 20, CpuPeriod: 100_000, CpuQuota: 100_000, PidsLimit: 4096 },
+      });
+      baselineIds.push(id);
+      await docker.startContainer(id);
+      return performance.now() - t0;
+    });
+    for (const id of baselineIds) await docker.removeContainer(id);
+    docker.close();
+    const baseline = { name: 'engine alone (docker create + start)', p50: percentile(engineMs, 50), p95: percentile(engineMs, 95) };
+
     // 2. Memory of idle servers.
     const enginePids = (): number[] => layouts.flatMap((l) => {
       try { return processTree(Number(fs.readFileSync(l.engine.pidFile, 'utf8').trim())).filter((p) => !pidsNamed('containerd-shim').includes(p)); } catch { return []; }
@@ -372,6 +393,8 @@ async function main(): Promise<void> {
     say('|---|---|---|---|---|');
     say(`| POST /servers → ACTIVE | ${ms(boot.activeMs.p50)} | ${ms(boot.activeMs.p95)} | ${ms(boot.activeMs.min)} | ${ms(boot.activeMs.max)} |`);
     say(`| POST /servers → sshd answers | ${ms(boot.sshMs.p50)} | ${ms(boot.sshMs.p95)} | ${ms(boot.sshMs.min)} | ${ms(boot.sshMs.max)} |`);
+    say(`| baseline: ${baseline.name} | ${ms(baseline.p50)} | ${ms(baseline.p95)} | | |`);
+    say(`ACTIVE p50 is ${(boot.activeMs.p50 / baseline.p50).toFixed(1)}× the engine's own create + start.`);
     say(`ACTIVE, in order of start (s): ${active.map((x) => (x / 1000).toFixed(2)).join(' ')}`);
     say('');
     const m = memory.perServerMiB;
@@ -384,7 +407,7 @@ async function main(): Promise<void> {
       const report = {
         bench: 'compute', date: new Date().toISOString(), revision,
         machine: { cpus: (await import('node:os')).cpus().length, memMiB: Math.round((await import('node:os')).totalmem() / 2 ** 20) },
-        boot, memory, targets,
+        boot, baseline, memory, targets,
       };
       const dir = path.join(REPO_ROOT, 'bench', 'results');
       fs.mkdirSync(dir, { recursive: true });
