@@ -70,9 +70,11 @@ for (const { engine, skip } of ENGINES) {
         assert.equal(res.statusCode, 400, `${JSON.stringify(fields)}: ${res.body}`);
         assert.equal(res.json().NeutronError.type, type, JSON.stringify(fields));
       }
-      const missing = await rule('00000000-0000-4000-8000-000000000000', {});
-      assert.equal(missing.statusCode, 404);
-      assert.equal(missing.json().NeutronError.type, 'SecurityGroupNotFound');
+      for (const [group, remote] of [['00000000-0000-4000-8000-000000000000', null], ['bad_group_id', null], [sg.id, 'bad_group_id'], [sg.id, '00000000-0000-4000-8000-000000000000']]) {
+        const missing = await rule(group!, { remote_group_id: remote });
+        assert.equal(missing.statusCode, 404, `${group} ${remote}`);
+        assert.equal(missing.json().NeutronError.type, 'SecurityGroupNotFound');
+      }
       const shown = (await t.ok(200, 'GET', `/v2.0/security-groups/${sg.id}`, undefined, member.token)).security_group;
       assert.equal(shown.security_group_rules.length, 6);
       const listed = (await t.ok(200, 'GET', `/v2.0/security-group-rules?security_group_id=${sg.id}&protocol=tcp`, undefined, member.token)).security_group_rules;

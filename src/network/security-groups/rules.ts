@@ -5,7 +5,7 @@
  * prefix's family.
  */
 import net from 'node:net';
-import { name, projectId, py, uuid, type ResourceSpec } from '../attributes.js';
+import { name, projectId, py, string, type ResourceSpec } from '../attributes.js';
 import {
   invalidAttribute, NeutronFault, securityGroupInvalidIcmpValue, securityGroupInvalidPortRange, securityGroupInvalidPortValue,
   securityGroupMissingIcmpType, securityGroupProtocolRequiredWithPorts, securityGroupRemoteGroupAndRemoteIpPrefix,
@@ -69,17 +69,19 @@ function remotePrefix(v: unknown, attr: string): string | null {
 }
 
 const READ_ONLY = { post: false, put: false } as const;
+const groupId = string(255);
 
 export const RULE_SPEC: ResourceSpec = {
   id: READ_ONLY,
-  security_group_id: { post: true, put: false, required: true, validate: uuid },
+  // Group ids are looked up, not validated as UUIDs: an unknown one is Neutron's SecurityGroupNotFound (404).
+  security_group_id: { post: true, put: false, required: true, validate: groupId },
   direction: { post: true, put: false, required: true, validate: (v, attr) => { if (v !== 'ingress' && v !== 'egress') throw invalidAttribute(attr, `'${py(v)}' is not in ['ingress', 'egress']`); return v; } },
   ethertype: { post: true, put: false, default: () => 'IPv4', validate: ethertype },
   protocol: { post: true, put: false, default: () => null, validate: protocol },
   port_range_min: { post: true, put: false, default: () => null, validate: portValue },
   port_range_max: { post: true, put: false, default: () => null, validate: portValue },
   remote_ip_prefix: { post: true, put: false, default: () => null, validate: remotePrefix },
-  remote_group_id: { post: true, put: false, default: () => null, validate: (v, attr) => (v === null ? null : uuid(v, attr)) },
+  remote_group_id: { post: true, put: false, default: () => null, validate: (v, attr) => (v === null ? null : groupId(v, attr)) },
   description: { post: true, put: false, default: () => '', validate: name },
   project_id: { post: true, put: false, validate: projectId },
   created_at: READ_ONLY,
