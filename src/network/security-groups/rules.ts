@@ -55,7 +55,7 @@ function ethertype(v: unknown, attr: string): string {
 }
 
 /** An IPv4 or IPv6 prefix (host bits allowed, as Neutron keeps them); a bare address is a /32 or /128. */
-function remotePrefix(v: unknown, attr: string): string | null {
+function remotePrefix(v: unknown): string | null {
   if (v === null) return null;
   if (typeof v === 'string') {
     const [addr = '', len, extra] = v.split('/');

@@ -78,8 +78,7 @@ export function subnetTarget(s: Subnet, n: Network): Record<string, unknown> {
 
 /** The subnets a caller may list, each with its network. */
 export async function visibleSubnets(db: Kysely<NetworkTables>, caller: Caller): Promise<Array<{ subnet: Subnet; network: Network }>> {
-  let q = db.selectFrom('subnet').innerJoin('network', 'network.id', 'subnet.network_id').selectAll('subnet')
-    .select(['network.project_id as n_project_id', 'network.shared as n_shared', 'network.external as n_external', 'network.name as n_name']);
+  let q = db.selectFrom('subnet').innerJoin('network', 'network.id', 'subnet.network_id').selectAll('subnet');
   if (!caller.isAdmin && !caller.can('service_api', {})) {
     q = q.where((eb) => eb.or([eb('subnet.project_id', '=', caller.projectId), eb('network.project_id', '=', caller.projectId), eb('network.shared', '=', 1)]));
   }
