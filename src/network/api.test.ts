@@ -199,6 +199,25 @@ for (const { engine, skip } of ENGINES) {
       assert.deepEqual(failed[0]!.json().NeutronError.message, `No more IP addresses available on network ${n.id}.`);
     });
 
+    it('settles races between projects: distinct VNIs, and distinct addresses on a shared network', async () => {
+      const users = await Promise.all(['race-a', 'race-b', 'race-c', 'race-d'].map((n) => t.user(n)));
+      const made = await Promise.all(users.flatMap((u) => [1, 2, 3].map((i) => t.call('POST', '/v2.0/networks', { network: { name: `race-${i}` } }, u.token))));
+      assert.ok(made.every((r) => r.statusCode === 201), made.map((r) => `${r.statusCode}`).join(','));
+      const vnis = await Promise.all(made.map(async (r) => (await t.ok(200, 'GET', `/v2.0/networks/${r.json().network.id}`)).network['provider:segmentation_id']));
+      assert.equal(new Set(vnis).size, vnis.length, `VNIs ${vnis.join(',')}`);
+
+      const shared = (await t.ok(201, 'POST', '/v2.0/networks', { network: { name: 'race-shared', shared: true } })).network;
+      await t.ok(201, 'POST', '/v2.0/subnets', { subnet: { network_id: shared.id, ip_version: 4, cidr: '10.11.0.0/24' } });
+      const ports = await Promise.all(users.flatMap((u) => [1, 2, 3, 4].map(() => t.call('POST', '/v2.0/ports', { port: { network_id: shared.id } }, u.token))));
+      assert.ok(ports.every((r) => r.statusCode === 201), ports.map((r) => `${r.statusCode} ${r.statusCode === 201 ? '' : r.body}`).join(','));
+      const ips = ports.map((r) => r.json().port.fixed_ips[0].ip_address);
+      assert.equal(new Set(ips).size, ips.length, `addresses ${ips.join(',')}`);
+      const macs = ports.map((r) => r.json().port.mac_address);
+      assert.equal(new Set(macs).size, macs.length);
+      for (const r of ports) await t.ok(204, 'DELETE', `/v2.0/ports/${r.json().port.id}`);
+      await t.ok(204, 'DELETE', `/v2.0/networks/${shared.id}`);
+    });
+
     it('filters, selects fields, sorts and pages as Neutron does', async () => {
       const owner = await t.user('lister');
       for (const name of ['c', 'a', 'b', 'd', 'e']) await t.ok(201, 'POST', '/v2.0/networks', { network: { name, admin_state_up: name !== 'e' } }, owner.token);

@@ -41,6 +41,12 @@ export function actionsFor(op: 'create' | 'update', resource: string, spec: Reso
   return actions as NetworkAction[];
 }
 
+/** PostgreSQL's deadlock and serialization failures: the transaction was rolled back and may be run again. */
+function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 /**
  * Runs `fn` again when it fails on a unique key: two writers on PostgreSQL picked the same VNI, address or
  * MAC; the retry sees the other's row and picks anew (or reports the clash as the API's error). Inside a
@@ -52,7 +58,9 @@ export async function retryOnConflict<T>(db: Kysely<NetworkTables>, fn: () => Pr
     try {
       return await fn();
     } catch (err) {
-      if (i >= attempts || !isUniqueViolation(err)) throw err;
+      if (i >= attempts || !(isUniqueViolation(err) || isRetryable(err))) throw err;
+      // A little jitter, so writers that collided do not collide again in lockstep.
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * i));
     }
   }
 }

@@ -11,7 +11,7 @@ import { boolean, name, parseBody, projectId, type ResourceSpec } from '../attri
 import { actionsFor, bulkItems, createBulk, ownerProject, retryOnConflict } from '../common.js';
 import { NeutronFault, networkInUse } from '../errors.js';
 import { listPage, requestedFields, selectFields, type ListSpec } from '../listing.js';
-import { checkQuota, lockProject } from '../quotas/service.js';
+import { checkQuota, lockProject, lockVniAllocation } from '../quotas/service.js';
 import { ensureDefaultGroup } from '../security-groups/store.js';
 import { deleteTags, tagRoutes } from '../tags.js';
 import {
@@ -68,7 +68,7 @@ async function createNetwork(db: Kysely<NetworkTables>, caller: Caller, rawBody:
       id: randomUUID(), projectId: project, name: v.name as string, description: v.description as string,
       adminStateUp: v.admin_state_up as boolean, shared: v.shared as boolean, external,
       mtu: VXLAN_MTU, portSecurityEnabled: v.port_security_enabled as boolean,
-      networkType: 'vxlan', physicalNetwork: null, segmentationId: await freeVni(tx),
+      networkType: 'vxlan', physicalNetwork: null, segmentationId: await lockVniAllocation(tx).then(() => freeVni(tx)),
       createdAt: t, updatedAt: t, revision: 1,
     };
     await tx.insertInto('network').values(networkToRow(n)).execute();

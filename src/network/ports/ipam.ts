@@ -1,7 +1,7 @@
 /**
  * Flotilla's IPAM: a port's fixed IPs resolved and allocated inside the port's transaction. An allocation is
- * a row keyed by (subnet, address), so an address can never be handed out twice; a concurrent writer that
- * picked the same free address fails on the key and its transaction is retried (common.ts).
+ * a row keyed by (subnet, address), so an address can never be handed out twice. Allocating writers take
+ * the subnet's row lock first, so they take turns; one that still loses on the key is retried (common.ts).
  */
 import type { Kysely } from 'kysely';
 import type { NetworkTables } from '../tables.js';
@@ -51,6 +51,14 @@ async function freeAddress(tx: Kysely<NetworkTables>, subnet: Subnet, pending: r
   return undefined;
 }
 
+/**
+ * Takes the subnet's row lock until the port's transaction ends, so ports of several projects allocating
+ * on one subnet (a shared network) take turns instead of racing for the same lowest free address.
+ */
+async function lockSubnet(tx: Kysely<NetworkTables>, subnetId: string): Promise<void> {
+  await tx.updateTable('subnet').set((eb) => ({ revision_number: eb.ref('revision_number') })).where('id', '=', subnetId).execute();
+}
+
 async function holder(tx: Kysely<NetworkTables>, subnetId: string, ip: string): Promise<string | undefined> {
   return (await tx.selectFrom('ip_allocation').select('port_id').where('subnet_id', '=', subnetId).where('ip_address', '=', ip).executeTakeFirst())?.port_id;
 }
@@ -65,6 +73,7 @@ export async function resolveFixedIps(
 ): Promise<Allocation[]> {
   if (requests === undefined) {
     for (const s of subnets) {
+      await lockSubnet(tx, s.id);
       const ip = await freeAddress(tx, s);
       if (ip) return [{ subnetId: s.id, ip }];
     }
@@ -90,6 +99,7 @@ export async function resolveFixedIps(
     return { subnet: subnet!, ip: r.ip_address };
   });
 
+  for (const id of [...new Set(resolved.map((r) => r.subnet.id))].sort()) await lockSubnet(tx, id);
   const out: Allocation[] = [];
   const unclaimed = [...current];
   const claim = (subnetId: string, ip?: string): boolean => {

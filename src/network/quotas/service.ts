@@ -29,12 +29,25 @@ export function isQuotaResource(name: string): name is QuotaResource {
 }
 
 /**
- * Takes the project's lock row until the caller's transaction ends: an UPDATE holds a row lock on
- * PostgreSQL and the write lock on SQLite, so creates in one project serialize behind it.
+ * Takes a named lock row until the caller's transaction ends: an UPDATE holds a row lock on PostgreSQL
+ * and the write lock on SQLite, so transactions taking the same key serialize behind it.
  */
+export async function lockKey(tx: Kysely<NetworkTables>, key: string): Promise<void> {
+  await tx.insertInto('project_lock').values({ project_id: key, version: 0 }).onConflict((oc) => oc.column('project_id').doNothing()).execute();
+  await tx.updateTable('project_lock').set((eb) => ({ version: eb('version', '+', 1) })).where('project_id', '=', key).execute();
+}
+
+/** The lock of one project's creates (quota checks, its default security group). */
 export async function lockProject(tx: Kysely<NetworkTables>, projectId: string): Promise<void> {
-  await tx.insertInto('project_lock').values({ project_id: projectId, version: 0 }).onConflict((oc) => oc.column('project_id').doNothing()).execute();
-  await tx.updateTable('project_lock').set((eb) => ({ version: eb('version', '+', 1) })).where('project_id', '=', projectId).execute();
+  await lockKey(tx, projectId);
+}
+
+/**
+ * The lock of VNI allocation, shared by every project: network creation is rare, and without it
+ * concurrent creates on PostgreSQL race for the lowest free VNI. (':' never appears in a project id.)
+ */
+export async function lockVniAllocation(tx: Kysely<NetworkTables>): Promise<void> {
+  await lockKey(tx, ':vni');
 }
 
 /** The project's limits: its stored ones over the defaults. */
