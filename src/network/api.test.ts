@@ -237,6 +237,12 @@ for (const { engine, skip } of ENGINES) {
       assert.ok(!third.networks_links.some((l: any) => l.rel === 'next'), 'no next link after the last page');
       const back = await t.ok(200, 'GET', `/v2.0/networks?sort_key=name&sort_dir=asc&limit=2&marker=${third.networks[0].id}&page_reverse=True`, undefined, owner.token);
       assert.deepEqual(back.networks.map((n: any) => n.name), ['c', 'd']);
+      const all = (await t.ok(200, 'GET', '/v2.0/networks', undefined, owner.token)).networks;
+      const latest = all.map((n: any) => n.updated_at).sort().at(-1);
+      const changed = (await t.ok(200, 'GET', `/v2.0/networks?changed_since=${encodeURIComponent(latest)}`, undefined, owner.token)).networks;
+      assert.ok(changed.length >= 1 && changed.every((n: any) => n.updated_at >= latest), JSON.stringify(changed.map((n: any) => n.updated_at)));
+      assert.deepEqual((await t.ok(200, 'GET', '/v2.0/networks?changed_since=2999-01-01T00:00:00', undefined, owner.token)).networks, []);
+      assert.equal((await t.call('GET', '/v2.0/networks?changed_since=yesterday', undefined, owner.token)).json().NeutronError.type, 'InvalidInput');
       const onlyIds = (await t.ok(200, 'GET', '/v2.0/networks?fields=id', undefined, owner.token)).networks;
       assert.ok(onlyIds.every((n: any) => Object.keys(n).join() === 'id'));
       for (const [qs, type] of [['bogus=1', 'HTTPBadRequest'], ['sort_key=name', 'HTTPBadRequest'], ['sort_key=name&sort_dir=up', 'HTTPBadRequest'], ['sort_key=bogus&sort_dir=asc', 'HTTPBadRequest'], ['limit=-1', 'BadRequest'], ['shared=maybe', 'InvalidInput']]) {

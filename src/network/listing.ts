@@ -1,12 +1,12 @@
 /**
  * Neutron's collection query language, one implementation for every collection (neutron/api/api_common.py
  * semantics): filters on visible attributes (a repeated key is an OR; empty values are ignored; unknown
- * keys are a 400 as with `filter-validation`), tag filters, `fields`, `sort_key`/`sort_dir` pairs, and
+ * keys are a 400 as with `filter-validation`), tag filters, `changed_since`, `fields`, `sort_key`/`sort_dir` pairs, and
  * `limit`/`marker`/`page_reverse` with `<collection>_links`. It works on rendered resources, after the
  * store has scoped the rows to what the caller may see.
  */
 import type { FastifyRequest } from 'fastify';
-import { httpBadRequest, NeutronFault } from './errors.js';
+import { httpBadRequest, invalidInput, NeutronFault } from './errors.js';
 import { toBoolean, toInt } from './attributes.js';
 
 export type FilterKind = 'string' | 'boolean' | 'int';
@@ -30,7 +30,7 @@ export function queryAll(request: FastifyRequest): Array<[string, string]> {
   return [...new URLSearchParams(qs)];
 }
 
-const PAGING = new Set(['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse']);
+const PAGING = new Set(['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse', 'changed_since']);
 const TAG_FILTERS = new Set(['tags', 'tags-any', 'not-tags', 'not-tags-any']);
 
 /** The `fields` a request asks for, or undefined for all. */
@@ -81,7 +81,16 @@ export function listPage(request: FastifyRequest, base: string, items: readonly 
   if (invalid.length > 0) throw httpBadRequest(`[${invalid[0]}] is invalid attribute for filtering`);
   if (filters.has('tenant_id') && filters.has('project_id')) throw new NeutronFault(400, 'TenantIdProjectIdFilterConflict', 'Both tenant_id and project_id passed as filters.');
 
+  // standard-attr-timestamp: only resources changed at or after the given time.
+  const since = params.filter(([k]) => k === 'changed_since').map(([, v]) => v).at(-1);
+  let sinceMs: number | undefined;
+  if (since !== undefined) {
+    sinceMs = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(since) ? Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(since) ? since : `${since}Z`) : NaN;
+    if (Number.isNaN(sinceMs)) throw invalidInput('The input changed_since must be in the following format: YYYY-MM-DDTHH:MM:SS');
+  }
+
   let out = items.filter((item) => {
+    if (sinceMs !== undefined && !(typeof item.updated_at === 'string' && Date.parse(item.updated_at) >= sinceMs)) return false;
     for (const [key, raw] of filters) {
       const vals = raw.filter((v) => v !== '');
       if (vals.length === 0) continue;

@@ -26,6 +26,7 @@ export const EXTENSIONS: readonly Extension[] = [
   { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.', updated: '2016-06-12T00:00:00-00:00' },
   { alias: 'standard-attr-description', name: 'standard-attr-description', description: 'Extension to add descriptions to standard attributes', updated: '2016-02-10T10:00:00-00:00' },
   { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.', updated: '2016-04-11T10:00:00-00:00' },
+  { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.', updated: '2016-09-12T10:00:00-00:00' },
   { alias: 'tag', name: 'Tag support', description: 'Enables to set tag on resources.', updated: '2016-01-01T00:00:00-00:00' },
   {
     alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: network, port, security_group, subnet',
