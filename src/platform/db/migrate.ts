@@ -5,9 +5,16 @@
  */
 import { Migrator, type Kysely, type Migration } from 'kysely';
 
+/**
+ * Errors a retry gets past. SQLite: two processes opening one file at once (SQLite has no migration lock,
+ * so the later writer fails: busy, or a table the other just created). PostgreSQL: Kysely's introspection
+ * reads every schema's tables in the database, and one dropped meanwhile by someone else (another
+ * service's test tearing down) fails the whole read with invalid_schema_name (3F000) or undefined_table.
+ */
 function isLostRace(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return (typeof e.code === 'string' && e.code.startsWith('SQLITE_BUSY')) || /already exists/.test(e.message ?? '');
+  return (typeof e.code === 'string' && (e.code.startsWith('SQLITE_BUSY') || e.code === '3F000' || e.code === '42P01'))
+    || /already exists/.test(e.message ?? '');
 }
 
 /** Applies every pending migration; throws with the failing migration's name on error. */
@@ -21,9 +28,7 @@ export async function migrate(db: Kysely<any>, migrations: Readonly<Record<strin
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   let { error, results } = await migrator.migrateToLatest();
-  // Two processes opening one SQLite file at once: SQLite has no migration lock, so the later writer
-  // fails (busy, or a table the other just created). Its transaction rolled back; once the other has
-  // committed, a retry finds nothing left to do.
+  // The failed attempt's transaction rolled back; a retry finds what the other did and carries on.
   for (let attempt = 1; error && isLostRace(error) && attempt <= 5; attempt++) {
     await new Promise((r) => setTimeout(r, 100 * attempt));
     ({ error, results } = await migrator.migrateToLatest());
