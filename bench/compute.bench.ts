@@ -266,9 +266,10 @@ async function main(): Promise<void> {
     const identityPort = await freePort();
     const ports = await servicePortsEnv(identityPort);
     say(`starting Flotilla with compute host ${HOST1} and base images (a cold cache builds debian-12 first: about a minute)`);
+    // Logging as `npm start` does (info, to the data dir), so the figures are what a user gets.
     const cloud: TestCloud = await startTestCloud({
       identityPort, timeoutMs: 900_000,
-      env: { ...ports, FLOTILLA_COMPUTE_HOST: HOST1, FLOTILLA_BASE_IMAGES: `busybox,${opts.image === 'busybox' ? '' : opts.image}`.replace(/,$/, ''), FLOTILLA_LOG_LEVEL: 'warn' },
+      env: { ...ports, FLOTILLA_COMPUTE_HOST: HOST1, FLOTILLA_BASE_IMAGES: `busybox,${opts.image === 'busybox' ? '' : opts.image}`.replace(/,$/, '') },
     });
     const layouts = [agentLayout(path.join(cloud.dataDir, 'hosts', HOST1)), agentLayout(path.join(cloud.dataDir, 'hosts', HOST2))];
     disposables.add(async () => {
@@ -280,7 +281,7 @@ async function main(): Promise<void> {
     // A second host, as a standalone agent process: 50 one-vcpu servers do not fit the 16:1 CPU
     // allocation of this two-core machine's single host.
     const agent: ChildProcess = spawn(process.execPath, [SERVER_ENTRY, 'agent', '--host', HOST2], {
-      env: { ...process.env, ...SERVER_ENV, ...ports, FLOTILLA_DATA_DIR: cloud.dataDir, FLOTILLA_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...SERVER_ENV, ...ports, FLOTILLA_DATA_DIR: cloud.dataDir }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let agentOut = '';
     agent.stdout!.on('data', (d: Buffer) => { agentOut += d.toString(); });
