@@ -10,11 +10,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { startTestCloud, type TestCloud } from '../test/support/cloud.js';
-import { CONFORMANCE_DIR } from './identity.js';
-import { checkRatchet, growRatchet, readRatchet, type RatchetCheck } from './ratchet.js';
-import { buildReport, formatSummary, writeReport, type SuiteReport } from './report.js';
-import { packageVersions, runTempest, tempestUnavailable, type TempestRun } from './tempest.js';
+import type { Suite } from './suite.js';
+import { tempestUnavailable } from './tempest.js';
 import type { ComputeTarget } from './tempest-conf.js';
 
 const ADMIN_TESTS = [
@@ -31,11 +28,8 @@ const ADMIN_TESTS = [
  * Everything under tempest.api.compute's servers (availability zones and server groups included),
  * flavors, keypairs and limits packages, the project quota tests, and the admin modules above.
  */
-export const COMPUTE_SELECTION =
+const COMPUTE_SELECTION =
   `^tempest\\.api\\.compute\\.((servers|flavors|keypairs|limits)\\.|test_quotas\\.|admin\\.(${ADMIN_TESTS.join('|')})\\.)`;
-export const COMPUTE_RATCHET = path.join(CONFORMANCE_DIR, 'compute.txt');
-export const COMPUTE_RESULTS = path.join(CONFORMANCE_DIR, 'results', 'compute.json');
-const PACKAGES = ['tempest'] as const;
 
 /** The image Tempest's servers boot from: the busybox base image (a container is up in about a second). */
 export const COMPUTE_IMAGE = 'busybox';
@@ -47,7 +41,7 @@ export const COMPUTE_CLOUD_ENV: Readonly<Record<string, string>> = {
 };
 
 /** Why the compute suite cannot run here, or undefined: Tempest, and what the host agent needs. */
-export function computeSuiteUnavailable(): string | undefined {
+function computeSuiteUnavailable(): string | undefined {
   const tempest = tempestUnavailable();
   if (tempest) return tempest;
   if (process.getuid?.() !== 0) return 'the compute host agent needs root (namespaces, veths, dockerd)';
@@ -76,7 +70,7 @@ interface ImageRow { id: string; name: string; status: string; container_format:
  * or filter by, another image have one; and Nova's default m1.tiny and m1.small (512 MB and 2 GB: a
  * resize from one to the other fits this host many times over).
  */
-export async function computeTarget(identityUrl: string, adminPassword: string): Promise<ComputeTarget> {
+async function computeTarget(identityUrl: string, adminPassword: string): Promise<ComputeTarget> {
   const auth = {
     identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: adminPassword } } },
     scope: { project: { name: 'admin', domain: { name: 'Default' } } },
@@ -115,88 +109,14 @@ export async function computeTarget(identityUrl: string, adminPassword: string):
   return { imageRef: image.id, imageRefAlt: alt.id, flavorRef: flavor('m1.tiny'), flavorRefAlt: flavor('m1.small') };
 }
 
-export interface ComputeSuiteResult {
-  run: TempestRun;
-  check: RatchetCheck;
-  report: SuiteReport;
-}
-
-/** Runs the whole compute selection against a running Flotilla (with a compute host) and checks the ratchet. */
-export async function runComputeSuite(opts: {
-  identityUrl: string;
-  adminPassword: string;
-  concurrency?: number;
-  log?: (line: string) => void;
-}): Promise<ComputeSuiteResult> {
-  const compute = await computeTarget(opts.identityUrl, opts.adminPassword);
-  const run = await runTempest({ ...opts, compute, regex: COMPUTE_SELECTION, timeoutMs: 40 * 60_000 });
-  const ratchet = readRatchet(COMPUTE_RATCHET);
-  const check = checkRatchet(ratchet, run.tests);
-  const report = buildReport({
-    suite: 'compute',
-    selection: COMPUTE_SELECTION,
-    run,
-    packages: packageVersions(PACKAGES),
-    ratchetFile: 'conformance/compute.txt',
-    ratchetSize: ratchet.length,
-    check,
-  });
-  return { run, check, report };
-}
-
-/** Starts the cloud the suite needs: a compute host and the busybox image (built once, then cached). */
-export function startComputeCloud(): Promise<TestCloud> {
+export const COMPUTE_SUITE: Suite = {
+  name: 'compute',
+  selection: COMPUTE_SELECTION,
+  packages: ['tempest'],
+  unavailable: computeSuiteUnavailable,
+  cloudEnv: COMPUTE_CLOUD_ENV,
   // A cold image cache builds busybox first; the compute host starts alongside.
-  return startTestCloud({ env: { ...COMPUTE_CLOUD_ENV }, timeoutMs: 5 * 60_000 });
-}
-
-/** Stops the cloud and removes its data (the agent unmounts and removes its engine's state on stop). */
-export async function stopComputeCloud(cloud: TestCloud): Promise<void> {
-  await cloud.stop();
-  fs.rmSync(cloud.dataDir, { recursive: true, force: true });
-}
-
-/**
- * `node dist/conformance/cli.js compute [--grow]`: runs the suite against a throwaway cloud (or the one
- * given, which must run a compute host and have the busybox image), writes conformance/results/compute.json,
- * and with --grow adds the passing tests to the ratchet. Returns the exit code: 1 when a ratchet test did
- * not pass.
- */
-export async function runComputeCli(opts: {
-  grow: boolean;
-  identityUrl?: string | undefined;
-  adminPassword?: string | undefined;
-  concurrency: number;
-  keepWorkspace: boolean;
-}): Promise<number> {
-  const unavailable = computeSuiteUnavailable();
-  if (unavailable) {
-    process.stderr.write(`cannot run the compute suite: ${unavailable}\n`);
-    return 2;
-  }
-  let cloud: TestCloud | undefined;
-  let { identityUrl, adminPassword } = opts;
-  if (!identityUrl || adminPassword === undefined) {
-    cloud = await startComputeCloud();
-    ({ identityUrl, adminPassword } = cloud);
-    process.stdout.write(`started a throwaway cloud at ${identityUrl} (data in ${cloud.dataDir})\n`);
-  }
-  try {
-    const { run, check, report } = await runComputeSuite({
-      identityUrl, adminPassword, concurrency: opts.concurrency,
-      log: (line) => process.stdout.write(`${line}\n`),
-    });
-    writeReport(COMPUTE_RESULTS, report);
-    process.stdout.write(`${formatSummary(report)}\nwrote ${COMPUTE_RESULTS}\n`);
-    if (opts.keepWorkspace) process.stdout.write(`workspace kept at ${run.workspace}\n`);
-    else run.dispose();
-    if (run.foreignHosts.length > 0) {
-      process.stderr.write(`Tempest called hosts other than 127.0.0.1: ${run.foreignHosts.join(', ')}\n`);
-      return 1;
-    }
-    if (opts.grow) process.stdout.write(`added ${growRatchet(COMPUTE_RATCHET, check.newlyPassing)} tests to ${COMPUTE_RATCHET}\n`);
-    return check.regressed.length === 0 && check.unknown.length === 0 ? 0 : 1;
-  } finally {
-    if (cloud) await stopComputeCloud(cloud);
-  }
-}
+  cloudTimeoutMs: 5 * 60_000,
+  timeoutMs: 40 * 60_000,
+  target: async (identityUrl, adminPassword) => ({ compute: await computeTarget(identityUrl, adminPassword) }),
+};

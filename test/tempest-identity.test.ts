@@ -4,16 +4,16 @@
  * conformance/results/identity.json and fails if any test of the ratchet (conformance/identity.txt)
  * did not pass. The first part checks the conformance tooling itself without Tempest.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startTestCloud, type TestCloud } from './support/cloud.js';
-import { IDENTITY_CLOUD_ENV, IDENTITY_RATCHET, IDENTITY_RESULTS, identitySuiteUnavailable, runIdentitySuite } from '../conformance/identity.js';
+import { checkRatchetFile, describeTempestRun } from './support/tempest-suite.js';
+import { IDENTITY_SUITE } from '../conformance/identity.js';
 import { checkRatchet, growRatchet, readRatchet } from '../conformance/ratchet.js';
-import { countOutcomes, formatSummary, oneLineReason, writeReport } from '../conformance/report.js';
+import { countOutcomes, oneLineReason } from '../conformance/report.js';
 import { readTests, type SubunitStatus } from '../conformance/subunit.js';
 import { combineResults, requestHosts, type TestOutcome } from '../conformance/tempest.js';
 import { renderTempestConf } from '../conformance/tempest-conf.js';
@@ -125,38 +125,7 @@ describe('conformance tooling', () => {
     fs.rmSync(path.dirname(file), { recursive: true });
   });
 
-  it('has a ratchet whose names are unique and sorted', () => {
-    const names = readRatchet(IDENTITY_RATCHET);
-    assert.ok(names.length > 0, `${IDENTITY_RATCHET} lists tests`);
-    assert.deepEqual(names, [...new Set(names)].sort(), 'one name per test, sorted (growRatchet writes it so)');
-  });
+  it('has a ratchet whose names are unique and sorted', () => checkRatchetFile(IDENTITY_SUITE));
 });
 
-describe('Tempest identity conformance', { skip: identitySuiteUnavailable() }, () => {
-  let cloud: TestCloud;
-  before(async () => { cloud = await startTestCloud({ env: { ...IDENTITY_CLOUD_ENV } }); });
-  after(async () => {
-    if (!cloud) return;
-    await cloud.stop();
-    fs.rmSync(cloud.dataDir, { recursive: true, force: true });
-  });
-
-  it('passes every test in conformance/identity.txt', { timeout: 30 * 60_000 }, async (t) => {
-    const { run, check, report } = await runIdentitySuite({
-      identityUrl: cloud.identityUrl,
-      adminPassword: cloud.adminPassword,
-      concurrency: 2,
-      log: (line) => t.diagnostic(line),
-    });
-    writeReport(IDENTITY_RESULTS, report);
-    for (const line of formatSummary(report).split('\n')) t.diagnostic(line);
-    t.diagnostic(`wrote ${path.relative(process.cwd(), IDENTITY_RESULTS)}`);
-
-    const ok = run.foreignHosts.length === 0 && check.regressed.length === 0 && check.unknown.length === 0;
-    if (ok) run.dispose();
-    else t.diagnostic(`Tempest workspace kept at ${run.workspace} (tempest.log, results.subunit)`);
-    assert.deepEqual(run.foreignHosts, [], 'Tempest talked only to 127.0.0.1');
-    assert.deepEqual(check.unknown, [], 'every ratchet test still exists in Tempest');
-    assert.deepEqual(check.regressed.map((r) => `${r.name}: ${oneLineReason(r)}`), [], 'every ratchet test passed');
-  });
-});
+describeTempestRun(IDENTITY_SUITE, 30 * 60_000);
