@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../platform/config.js';
 import { silentLogger } from '../platform/log.js';
-import { openDatabase, type Database } from '../platform/db/database.js';
+import type { Database, Engine } from '../platform/db/database.js';
+import { openTestDatabase } from '../platform/db/testing.js';
 import { IdentityClient } from '../identity/client.js';
 import { ServiceSession } from '../platform/auth/service-session.js';
 import type { ServiceHandle } from '../platform/service.js';
@@ -21,34 +22,22 @@ import { createImageService } from '../image/index.js';
 import type { ImageTables } from '../image/tables.js';
 import { createComputeService, type ComputeService, type ComputeServiceOptions } from './index.js';
 import type { ComputeTables } from './tables.js';
-import { migrate } from '../platform/db/migrate.js';
 import { computeMigrations } from './migrations/index.js';
 import { AGENT_API_PREFIX, type DesiredServers, type HostRegistration, type ObservedServer } from './agent-protocol.js';
 
-export type Engine = 'sqlite' | 'postgres';
-
-/** The engines a suite runs on; PostgreSQL says why when this run has none (npm test starts one). */
-export const ENGINES: ReadonlyArray<{ engine: Engine; skip?: string }> = [
-  { engine: 'sqlite' },
-  process.env.FLOTILLA_TEST_DATABASE_URL
-    ? { engine: 'postgres' }
-    : { engine: 'postgres', skip: 'FLOTILLA_TEST_DATABASE_URL is not set (npm test starts a throwaway PostgreSQL and sets it)' },
-];
+export type { Engine };
+export { TEST_ENGINES as ENGINES } from '../platform/db/testing.js';
 
 export type Response = LightMyRequestResponse & { json: () => any };
 
 /** A migrated compute database of its own on `engine` (a temp dir; on PostgreSQL a schema of its own). */
 export async function openComputeTestDatabase(engine: Engine): Promise<{ database: Database<ComputeTables>; close(): Promise<void> }> {
-  const url = engine === 'postgres' ? process.env.FLOTILLA_TEST_DATABASE_URL : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-compute-store-'));
-  const schema = url ? `compute_store_${path.basename(dataDir).replace(/\W/g, '_').toLowerCase()}` : 'compute';
-  const database = await openDatabase<ComputeTables>({ service: schema, dataDir, url });
-  await migrate(database.db, computeMigrations, database.schema);
+  const db = await openTestDatabase<ComputeTables>({ service: 'compute', engine, dataDir, migrations: computeMigrations });
   return {
-    database,
+    database: db.database,
     async close() {
-      if (url) await database.db.schema.dropSchema(schema).ifExists().cascade().execute().catch(() => {});
-      await database.close();
+      await db.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -92,11 +81,8 @@ export async function createTestCompute(engine: Engine = 'sqlite', options: Comp
   const identityUrl = `http://127.0.0.1:${(identity.service.app.server.address() as AddressInfo).port}/v3`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-compute-test-'));
   const config = loadConfig({ FLOTILLA_DATA_DIR: dataDir });
-  const suffix = path.basename(dataDir).replace(/\W/g, '_').toLowerCase();
-  const imageSchema = url ? `image_ct_${suffix}` : 'image';
-  const computeSchema = url ? `compute_ct_${suffix}` : 'compute';
-  const imageDb = await openDatabase<ImageTables>({ service: imageSchema, dataDir, url });
-  const computeDb = await openDatabase<ComputeTables>({ service: computeSchema, dataDir, url });
+  const imageDb = await openTestDatabase<ImageTables>({ service: 'image', engine, dataDir });
+  const computeDb = await openTestDatabase<ComputeTables>({ service: 'compute', engine, dataDir });
   const identityClient = new IdentityClient(identityUrl);
   const session = (user: string): ServiceSession => new ServiceSession(identityClient, { user, password: 'unused', project: 'service' });
 
@@ -105,21 +91,17 @@ export async function createTestCompute(engine: Engine = 'sqlite', options: Comp
   const cleanup = async (): Promise<void> => {
     await compute?.close();
     await image?.close();
-    if (url) {
-      await computeDb.db.schema.dropSchema(computeSchema).ifExists().cascade().execute().catch(() => {});
-      await imageDb.db.schema.dropSchema(imageSchema).ifExists().cascade().execute().catch(() => {});
-    }
     await computeDb.close();
     await imageDb.close();
     await identity.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    image = await createImageService({ config, logger: silentLogger(), database: imageDb, validator: identity.service.validator, identity: identityClient, session: session('glance') });
+    image = await createImageService({ config, logger: silentLogger(), database: imageDb.database, validator: identity.service.validator, identity: identityClient, session: session('glance') });
     await image.app.listen({ host: '127.0.0.1', port: 0 });
     const imageUrl = `http://127.0.0.1:${(image.app.server.address() as AddressInfo).port}`;
     compute = await createComputeService(
-      { config, logger: silentLogger(), database: computeDb, validator: identity.service.validator, identity: identityClient, session: session('nova') },
+      { config, logger: silentLogger(), database: computeDb.database, validator: identity.service.validator, identity: identityClient, session: session('nova') },
       { imageUrl, reconcileIntervalMs: 3_600_000, ...options },
     );
     const c = compute;
@@ -176,7 +158,7 @@ export async function createTestCompute(engine: Engine = 'sqlite', options: Comp
     };
 
     return {
-      identity, compute: c, database: computeDb, imageId, agentToken: agent.token,
+      identity, compute: c, database: computeDb.database, imageId, agentToken: agent.token,
       call, image: imageCall, register, desired, report, converge, makeImage,
       close: cleanup,
     };

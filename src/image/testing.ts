@@ -9,38 +9,27 @@ import path from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../platform/config.js';
 import { silentLogger } from '../platform/log.js';
-import { openDatabase, type Database } from '../platform/db/database.js';
+import type { Database, Engine } from '../platform/db/database.js';
+import { openTestDatabase } from '../platform/db/testing.js';
 import { IdentityClient } from '../identity/client.js';
 import { ServiceSession } from '../platform/auth/service-session.js';
 import type { ServiceHandle } from '../platform/service.js';
 import { createTestIdentity, type TestIdentity } from '../identity/testing.js';
 import { createImageService } from './index.js';
-import { migrate } from '../platform/db/migrate.js';
 import { imageMigrations } from './migrations/index.js';
 import type { ImageTables } from './tables.js';
 
-export type Engine = 'sqlite' | 'postgres';
-
-/** The engines a suite runs on; PostgreSQL says why when this run has none (npm test starts one). */
-export const ENGINES: ReadonlyArray<{ engine: Engine; skip?: string }> = [
-  { engine: 'sqlite' },
-  process.env.FLOTILLA_TEST_DATABASE_URL
-    ? { engine: 'postgres' }
-    : { engine: 'postgres', skip: 'FLOTILLA_TEST_DATABASE_URL is not set (npm test starts a throwaway PostgreSQL and sets it)' },
-];
+export type { Engine };
+export { TEST_ENGINES as ENGINES } from '../platform/db/testing.js';
 
 /** A migrated image database of its own on `engine` (a temp dir; on PostgreSQL a schema of its own). */
 export async function openImageTestDatabase(engine: Engine): Promise<{ database: Database<ImageTables>; dataDir: string; close(): Promise<void> }> {
-  const url = engine === 'postgres' ? process.env.FLOTILLA_TEST_DATABASE_URL : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-image-store-'));
-  const schema = url ? `image_store_${path.basename(dataDir).replace(/\W/g, '_').toLowerCase()}` : 'image';
-  const database = await openDatabase<ImageTables>({ service: schema, dataDir, url });
-  await migrate(database.db, imageMigrations, database.schema);
+  const db = await openTestDatabase<ImageTables>({ service: 'image', engine, dataDir, migrations: imageMigrations });
   return {
-    database, dataDir,
+    database: db.database, dataDir,
     async close() {
-      if (url) await database.db.schema.dropSchema(schema).ifExists().cascade().execute().catch(() => {});
-      await database.close();
+      await db.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -69,8 +58,8 @@ export async function createTestImageService(engine: Engine = 'sqlite'): Promise
   const identity = await createTestIdentity(url ? { databaseUrl: url } : {});
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-image-test-'));
   const config = loadConfig({ FLOTILLA_DATA_DIR: dataDir });
-  const schema = url ? `image_test_${path.basename(dataDir).replace(/\W/g, '_').toLowerCase()}` : 'image';
-  const database = await openDatabase<ImageTables>({ service: schema, dataDir, url });
+  const db = await openTestDatabase<ImageTables>({ service: 'image', engine, dataDir });
+  const { database } = db;
   const build = (): Promise<ServiceHandle> => createImageService({
     config, logger: silentLogger(), database,
     validator: identity.service.validator,
@@ -107,8 +96,7 @@ export async function createTestImageService(engine: Engine = 'sqlite'): Promise
     },
     async close() {
       await service.close();
-      if (url) await database.db.schema.dropSchema(schema).ifExists().cascade().execute().catch(() => {});
-      await database.close();
+      await db.close();
       await identity.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

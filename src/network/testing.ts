@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../platform/config.js';
 import { silentLogger } from '../platform/log.js';
-import { openDatabase, type Database } from '../platform/db/database.js';
+import type { Database, Engine } from '../platform/db/database.js';
+import { openTestDatabase } from '../platform/db/testing.js';
 import { IdentityClient } from '../identity/client.js';
 import { ServiceSession } from '../platform/auth/service-session.js';
 import type { ServiceHandle } from '../platform/service.js';
@@ -17,15 +18,8 @@ import { createTestIdentity, type TestIdentity } from '../identity/testing.js';
 import { createNetworkService } from './index.js';
 import type { NetworkTables } from './tables.js';
 
-export type Engine = 'sqlite' | 'postgres';
-
-/** The engines a suite runs on; PostgreSQL says why when this run has none (npm test starts one). */
-export const ENGINES: ReadonlyArray<{ engine: Engine; skip?: string }> = [
-  { engine: 'sqlite' },
-  process.env.FLOTILLA_TEST_DATABASE_URL
-    ? { engine: 'postgres' }
-    : { engine: 'postgres', skip: 'FLOTILLA_TEST_DATABASE_URL is not set (npm test starts a throwaway PostgreSQL and sets it)' },
-];
+export type { Engine };
+export { TEST_ENGINES as ENGINES } from '../platform/db/testing.js';
 
 export type Response = LightMyRequestResponse & { json: () => any };
 
@@ -51,8 +45,8 @@ export async function createTestNetwork(engine: Engine = 'sqlite'): Promise<Test
   const identity = await createTestIdentity(url ? { databaseUrl: url } : {});
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-network-test-'));
   const config = loadConfig({ FLOTILLA_DATA_DIR: dataDir });
-  const schema = url ? `network_test_${path.basename(dataDir).replace(/\W/g, '_').toLowerCase()}` : 'network';
-  const database = await openDatabase<NetworkTables>({ service: schema, dataDir, url });
+  const db = await openTestDatabase<NetworkTables>({ service: 'network', engine, dataDir });
+  const { database } = db;
   const unused = new IdentityClient('http://127.0.0.1:9/v3');
   const service = await createNetworkService({
     config, logger: silentLogger(), database, validator: identity.service.validator,
@@ -83,8 +77,7 @@ export async function createTestNetwork(engine: Engine = 'sqlite'): Promise<Test
     identity, service, database, call, ok, user,
     async close() {
       await service.close();
-      if (url) await database.db.schema.dropSchema(schema).ifExists().cascade().execute().catch(() => {});
-      await database.close();
+      await db.close();
       await identity.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
