@@ -10,7 +10,7 @@
  *   const desired = await agent.desiredServers(revision, 25);  // long poll
  *   await agent.reportObserved(desired.servers[0].id, { state: 'running', generation: 3, rebootCount: 0, rebuildCount: 0 });
  */
-import { BadRequest, Conflict, Forbidden, MethodNotAllowed, NotAcceptable, NotFound, OverLimit, Unauthorized, Unavailable } from '../platform/errors.js';
+import { BadRequest, Conflict, faultFromStatus, Forbidden, MethodNotAllowed, NotAcceptable, NotFound, OverLimit, Unauthorized, Unavailable, type FaultTable } from '../platform/errors.js';
 import {
   AGENT_API_PREFIX,
   type DesiredServers,
@@ -22,20 +22,10 @@ import {
 /** The microversion this client speaks unless told otherwise (compute's maximum). */
 export const CLIENT_MICROVERSION = '2.79';
 
-/** Maps a compute API error status back to the typed fault, so callers can rethrow it. */
-function faultFor(status: number, message: string): Error {
-  switch (status) {
-    case 400: return new BadRequest(message);
-    case 401: return new Unauthorized(message);
-    case 403: return new Forbidden(message);
-    case 404: return new NotFound(message);
-    case 405: return new MethodNotAllowed(message);
-    case 406: return new NotAcceptable(message);
-    case 409: return new Conflict(message);
-    case 413: return new OverLimit(message);
-    default: return new Unavailable(`compute service answered ${status}: ${message}`);
-  }
-}
+/** The typed fault each compute API error status becomes, so callers can rethrow it. */
+const FAULTS: FaultTable = {
+  400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 405: MethodNotAllowed, 406: NotAcceptable, 409: Conflict, 413: OverLimit,
+};
 
 /** The message of a Nova fault body (`{"itemNotFound": {"code", "message"}}`), else the text. */
 function faultMessage(body: unknown, text: string): string {
@@ -133,7 +123,7 @@ export class ComputeClient {
     const text = await res.text();
     let parsed: any;
     try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
-    if (res.status >= 400) throw faultFor(res.status, faultMessage(parsed, text));
+    if (res.status >= 400) throw faultFromStatus('compute', FAULTS, res.status, faultMessage(parsed, text));
     return { status: res.status, body: parsed, text };
   }
 

@@ -7,7 +7,7 @@
  *   const { token } = await identity.passwordToken({ user: 'admin', password, project: 'admin' });
  *   const body = await identity.validate(token, token);
  */
-import { Unauthorized, Unavailable, BadRequest, Forbidden, NotFound, Conflict } from '../platform/errors.js';
+import { Unauthorized, Unavailable, BadRequest, Forbidden, NotFound, Conflict, faultFromStatus, type FaultTable } from '../platform/errors.js';
 import type { KeystoneTokenBody } from '../platform/auth/context.js';
 import type { RevocationEvent } from '../platform/auth/revocation.js';
 
@@ -15,17 +15,8 @@ export interface IssuedToken { token: string; body: KeystoneTokenBody; }
 
 type NameOrId = { id: string } | { name: string; domain: { id: string } | { name: string } };
 
-/** Maps an identity API error status back to the typed fault, so callers can rethrow it. */
-function faultFor(status: number, message: string): Error {
-  switch (status) {
-    case 400: return new BadRequest(message);
-    case 401: return new Unauthorized(message);
-    case 403: return new Forbidden(message);
-    case 404: return new NotFound(message);
-    case 409: return new Conflict(message);
-    default: return new Unavailable(`identity service answered ${status}: ${message}`);
-  }
-}
+/** The typed fault each identity API error status becomes, so callers can rethrow it. */
+const FAULTS: FaultTable = { 400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict };
 
 export class IdentityClient {
   /** @param url the identity v3 base, e.g. http://127.0.0.1:5000/v3 */
@@ -50,7 +41,7 @@ export class IdentityClient {
     const text = await res.text();
     let body: any;
     try { body = text ? JSON.parse(text) : undefined; } catch { body = text; }
-    if (res.status >= 400) throw faultFor(res.status, body?.error?.message ?? String(text).slice(0, 200));
+    if (res.status >= 400) throw faultFromStatus('identity', FAULTS, res.status, body?.error?.message ?? String(text).slice(0, 200));
     return { status: res.status, headers: res.headers, body };
   }
 

@@ -12,7 +12,7 @@
  */
 import http from 'node:http';
 import { Readable } from 'node:stream';
-import { BadRequest, Conflict, Forbidden, MethodNotAllowed, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType } from '../platform/errors.js';
+import { BadRequest, Conflict, faultFromStatus, Forbidden, MethodNotAllowed, NotFound, PayloadTooLarge, Unauthorized, Unavailable, UnsupportedMediaType, type FaultTable } from '../platform/errors.js';
 
 export type ImageStatus = 'queued' | 'saving' | 'active' | 'killed' | 'deleted' | 'uploading' | 'importing' | 'pending_delete' | 'deactivated';
 export type ImageVisibility = 'public' | 'private' | 'shared' | 'community';
@@ -137,20 +137,10 @@ export interface ImageDownload {
   checksum?: string;
 }
 
-/** Maps an image API error status back to the typed fault, so callers can rethrow it. */
-function faultFor(status: number, message: string): Error {
-  switch (status) {
-    case 400: return new BadRequest(message);
-    case 401: return new Unauthorized(message);
-    case 403: return new Forbidden(message);
-    case 404: return new NotFound(message);
-    case 405: return new MethodNotAllowed(message);
-    case 409: return new Conflict(message);
-    case 413: return new PayloadTooLarge(message);
-    case 415: return new UnsupportedMediaType(message);
-    default: return new Unavailable(`image service answered ${status}: ${message}`);
-  }
-}
+/** The typed fault each image API error status becomes, so callers can rethrow it. */
+const FAULTS: FaultTable = {
+  400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 405: MethodNotAllowed, 409: Conflict, 413: PayloadTooLarge, 415: UnsupportedMediaType,
+};
 
 /** The message of an error body: Glance's (webob's) JSON `{"message", "code", "title"}`, or text. */
 function errorMessage(text: string): string {
@@ -213,7 +203,7 @@ export class ImageClient {
         readAll(res).then(
           (text) => {
             if (opts.body instanceof Readable) opts.body.destroy();
-            fail(faultFor(res.statusCode ?? 500, errorMessage(text)));
+            fail(faultFromStatus('image', FAULTS, res.statusCode ?? 500, errorMessage(text)));
           },
           fail,
         );

@@ -47,6 +47,18 @@ export class NotImplemented extends Fault { readonly status = 501; }
 /** A dependency is not reachable right now; retrying later may work. */
 export class Unavailable extends Fault { readonly status = 503; }
 
+/** Which typed fault a client rethrows for each status its service may answer. */
+export type FaultTable = Readonly<Partial<Record<number, new (message: string) => Fault>>>;
+
+/**
+ * The typed fault for an error status another service answered, so a client's caller can rethrow it as
+ * its own; a status the client's table does not name means the service failed (Unavailable).
+ */
+export function faultFromStatus(service: string, table: FaultTable, status: number, message: string): Fault {
+  const Class = table[status];
+  return Class ? new Class(message) : new Unavailable(`${service} service answered ${status}: ${message}`);
+}
+
 /** True for any typed fault. */
 export function isFault(err: unknown): err is Fault {
   return err instanceof Fault;
