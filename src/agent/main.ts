@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, serviceUrl } from '../platform/config.js';
+import { isHostName, loadConfig, serviceUrl } from '../platform/config.js';
 import { createLogger } from '../platform/log.js';
 import { ServiceSession } from '../platform/auth/service-session.js';
 import { IdentityClient } from '../identity/client.js';
@@ -17,9 +17,8 @@ import { createAgent } from './index.js';
 
 const USAGE = 'usage: flotilla agent [--host NAME] [--zone ZONE] [--compute-url URL] [--image-url URL] [--identity-url URL]';
 
-/** A host name as compute keeps it: letters, digits, dots, dashes, underscores. */
 function checkHost(host: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(host)) throw new Error(`invalid host name ${JSON.stringify(host)}\n${USAGE}`);
+  if (!isHostName(host)) throw new Error(`invalid host name ${JSON.stringify(host)}\n${USAGE}`);
   return host;
 }
 

@@ -137,11 +137,16 @@ export function serviceUrl(config: Config, service: ServiceName): string {
   return `http://${config.bindHost}:${config.ports[service]}`;
 }
 
+/** A compute host's name as compute keeps it: letters, digits, dots, dashes, underscores; at most 63. */
+export function isHostName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name);
+}
+
 /** FLOTILLA_COMPUTE_HOST: a host name (default this machine's short name), or `none`. */
 function computeHost(value: string | undefined): string | undefined {
   if (value === 'none') return undefined;
   const host = value || os.hostname().split('.')[0] || 'localhost';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(host)) throw new Error(`FLOTILLA_COMPUTE_HOST must be a host name (letters, digits, '.', '_', '-') or none, not ${JSON.stringify(host)}`);
+  if (!isHostName(host)) throw new Error(`FLOTILLA_COMPUTE_HOST must be a host name (letters, digits, '.', '_', '-') or none, not ${JSON.stringify(host)}`);
   return host;
 }
 
