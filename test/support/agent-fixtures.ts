@@ -2,8 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { claimSlot } from './claims.js';
 import type { PortSpec, ServerSpec } from '../../src/compute/agent-protocol.js';
 
 /** Why the agent cannot run here (not root, no dockerd, no ip), or undefined. */
@@ -17,28 +16,12 @@ export function agentUnavailable(): string | undefined {
 
 /**
  * A tenant network for one test: a /24 in 198.18.160.0–198.18.249.255 that no other live test process
- * holds. Every agent routes its networks' /24s from the root namespace, so two test files on the machine
- * (npm test runs two at once) picking the same one took each other's route, and pings failed. A /24 is
- * claimed with a file naming this process; it is free again once that process is gone.
+ * holds (see claims.ts; each call claims another, starting at a random one).
  */
 export function testNetwork(): { networkId: string; cidr: string; prefix: string } {
-  const dir = path.join(os.tmpdir(), 'flotilla-test-agent-networks');
-  fs.mkdirSync(dir, { recursive: true });
-  const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
   const start = randomBytes(1)[0]! % 90;
-  for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < 90; i++) {
-      const octet = 160 + ((start + i) % 90);
-      const file = path.join(dir, String(octet));
-      try {
-        if (pass === 0) fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
-        else if (!alive(Number(fs.readFileSync(file, 'utf8')))) fs.writeFileSync(file, String(process.pid));
-        else continue;
-      } catch { continue; }
-      return { networkId: randomUUID(), cidr: `198.18.${octet}.0/24`, prefix: `198.18.${octet}` };
-    }
-  }
-  throw new Error(`no free test /24 in 198.18.160.0-198.18.249.255 (claims in ${dir})`);
+  const octet = claimSlot({ kind: 'agent-networks', slots: Array.from({ length: 90 }, (_, i) => 160 + ((start + i) % 90)), whenFull: 'throw' });
+  return { networkId: randomUUID(), cidr: `198.18.${octet}.0/24`, prefix: `198.18.${octet}` };
 }
 
 export function port(net: ReturnType<typeof testNetwork>, host: number): PortSpec {

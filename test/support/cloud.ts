@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { claimSlot } from './claims.js';
 import { SERVER_ENV, serverArgs } from '../../src/platform/runtime.js';
 import { DEFAULT_PORTS } from '../../src/platform/config.js';
 
@@ -67,36 +68,16 @@ export interface TestCloud {
 }
 
 /**
- * A server address pool of its own for a test cloud that runs a compute host: every cloud routes its
- * servers' /24s from the root namespace, so two clouds on the machine (tests run two files at a time, and
- * a developer's `npm start` may be up) must not hand out the same ones. Slots are the /20s 198.18.16.0 …
- * 198.18.144.0 (198.18.0.0/20 is left to `npm start`'s default pool, 198.18.160.0 and up to the agent
- * tests). A slot is claimed with a file naming the data dir and the test process; it is free again once
- * that process is gone or that data dir removed. A restart on the same data dir keeps its slot.
+ * A server address pool of its own for a test cloud that runs a compute host (see claims.ts): the /20s
+ * 198.18.16.0 … 198.18.144.0 (198.18.0.0/20 is left to `npm start`'s default pool, 198.18.160.0 and up
+ * to the agent tests). A restart on the same data dir keeps its slot; a slot whose data dir is gone is free.
  */
 function testServerPool(dataDir: string): string {
-  const dir = path.join(os.tmpdir(), 'flotilla-test-server-pools');
-  fs.mkdirSync(dir, { recursive: true });
-  const slots = Array.from({ length: 9 }, (_, i) => i + 1);
-  const file = (slot: number): string => path.join(dir, `slot-${slot}`);
-  const cidr = (slot: number): string => `198.18.${slot * 16}.0/20`;
-  const claim = JSON.stringify({ dataDir, pid: process.pid });
-  const read = (slot: number): { dataDir: string; pid: number } | undefined => {
-    try { return JSON.parse(fs.readFileSync(file(slot), 'utf8')) as { dataDir: string; pid: number }; } catch { return undefined; }
-  };
-  const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
-  for (const slot of slots) if (read(slot)?.dataDir === dataDir) return cidr(slot);
-  for (const slot of slots) {
-    try {
-      fs.writeFileSync(file(slot), claim, { flag: 'wx' });
-      return cidr(slot);
-    } catch { /* taken */ }
-  }
-  // All claimed: take over a stale one, else the oldest claim.
-  const stale = slots.find((slot) => { const c = read(slot); return !c || !alive(c.pid) || !fs.existsSync(c.dataDir); });
-  const slot = stale ?? slots.map((n) => ({ n, at: fs.statSync(file(n)).mtimeMs })).sort((a, b) => a.at - b.at)[0]!.n;
-  fs.writeFileSync(file(slot), claim);
-  return cidr(slot);
+  const slot = claimSlot({
+    kind: 'server-pools', slots: [1, 2, 3, 4, 5, 6, 7, 8, 9], key: dataDir,
+    stale: (c) => c.key === undefined || !fs.existsSync(c.key), whenFull: 'oldest',
+  });
+  return `198.18.${slot * 16}.0/20`;
 }
 
 /** Starts the cloud and waits until it is ready. */
