@@ -3,7 +3,7 @@
  * properties, resource type associations, tags): the documents clients such as Horizon read to describe
  * the metadata catalog. Their structure (fields, types, limits, required members) is Glance's.
  */
-import type { JsonSchema } from './schemas.js';
+import { collection, type JsonSchema } from './schemas.js';
 
 const TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string', null];
 const timestamp = (description: string): JsonSchema => ({ type: 'string', readOnly: true, description, format: 'date-time' });
@@ -139,25 +139,6 @@ function tagSchema(): JsonSchema {
   };
 }
 
-/** A list document of `item` under `name`: definitions move up to the collection, as Glance's do. */
-function collection(name: string, item: JsonSchema, dict = false): JsonSchema {
-  const { definitions: defs, ...itemRest } = item;
-  return {
-    name,
-    properties: {
-      [name]: dict ? { type: 'object', additionalProperties: itemRest } : { type: 'array', items: itemRest },
-      first: { type: 'string' },
-      next: { type: 'string' },
-      schema: { type: 'string' },
-    },
-    links: [
-      { rel: 'first', href: '{first}' },
-      { rel: 'next', href: '{next}' },
-      { rel: 'describedby', href: '{schema}' },
-    ],
-    ...(defs ? { definitions: defs } : {}),
-  };
-}
 
 /** Every metadef schema by its path under /v2/schemas/. */
 export const metadefSchemas: Readonly<Record<string, () => JsonSchema>> = {

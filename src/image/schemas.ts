@@ -105,10 +105,16 @@ export function imageSchema(): JsonSchema {
 
 /** `GET /v2/schemas/images`. */
 export function imagesSchema(): JsonSchema {
+  return collection('images', imageSchema());
+}
+
+/** A list document of `item` under `name`: definitions move up to the collection, as Glance's do. */
+export function collection(name: string, item: JsonSchema, dict = false): JsonSchema {
+  const { definitions: defs, ...itemRest } = item;
   return {
-    name: 'images',
+    name,
     properties: {
-      images: { type: 'array', items: imageSchema() },
+      [name]: dict ? { type: 'object', additionalProperties: itemRest } : { type: 'array', items: itemRest },
       first: { type: 'string' },
       next: { type: 'string' },
       schema: { type: 'string' },
@@ -118,6 +124,7 @@ export function imagesSchema(): JsonSchema {
       { rel: 'next', href: '{next}' },
       { rel: 'describedby', href: '{schema}' },
     ],
+    ...(defs ? { definitions: defs } : {}),
   };
 }
 
