@@ -10,6 +10,7 @@ import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { openDatabase, type Database, type Engine } from '../platform/db/database.js';
 import { migrate } from '../platform/db/migrate.js';
+import { TEST_ENGINES } from '../platform/db/testing.js';
 import { identityMigrations } from './migrations/index.js';
 import type { IdentityTables } from './tables.js';
 
@@ -20,12 +21,7 @@ export interface StoreEngine {
 }
 
 /** The engines a store suite runs on; PostgreSQL says why when it is skipped. */
-export const STORE_ENGINES: readonly StoreEngine[] = [
-  { engine: 'sqlite' },
-  process.env.FLOTILLA_TEST_DATABASE_URL
-    ? { engine: 'postgres' }
-    : { engine: 'postgres', skip: 'FLOTILLA_TEST_DATABASE_URL is not set (npm test starts a throwaway PostgreSQL and sets it)' },
-];
+export const STORE_ENGINES: readonly StoreEngine[] = TEST_ENGINES;
 
 /** Where a test database lives: a data dir, and on PostgreSQL a database URL. */
 export interface TestDatabasePlace {
