@@ -15,27 +15,36 @@ import { DEFAULT_PORTS } from '../../src/platform/config.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** `count` distinct TCP ports that were free a moment ago on 127.0.0.1 (held together while chosen). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+    srv.listen(0, '127.0.0.1', () => resolve(srv));
+  })));
+  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  return ports;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
 }
 
 /**
  * FLOTILLA_<SERVICE>_PORT for every service, each a free loopback port (identity's may be given), so
- * test clouds never collide with each other or with a cloud on the default ports.
+ * test clouds never collide with each other or with a cloud on the default ports. The ports are chosen
+ * together: one at a time, a port just released could be handed out again to the next service.
  */
 export async function servicePortsEnv(identityPort?: number): Promise<Record<string, string>> {
+  const names = Object.keys(DEFAULT_PORTS);
+  // One spare, in case the given identity port (released by whoever chose it) comes back among them.
+  const ports = (await freePorts(names.length + 1)).filter((p) => p !== identityPort);
   const env: Record<string, string> = {};
-  for (const name of Object.keys(DEFAULT_PORTS)) {
-    const port = name === 'identity' && identityPort !== undefined ? identityPort : await freePort();
+  for (const name of names) {
+    const port = name === 'identity' && identityPort !== undefined ? identityPort : ports.shift()!;
     env[`FLOTILLA_${name.toUpperCase().replace(/-/g, '_')}_PORT`] = String(port);
   }
   return env;
