@@ -22,9 +22,9 @@ for (const { engine, skip } of ENGINES) {
       assert.equal(root.json().versions[0].id, 'v2.0');
       const ext = (await t.ok(200, 'GET', '/v2.0/extensions', undefined, member.token)).extensions.map((e: any) => e.alias);
       for (const alias of ['security-group', 'quotas', 'port-security', 'allowed-address-pairs', 'binding', 'external-net', 'pagination', 'sorting', 'standard-attr-tag']) assert.ok(ext.includes(alias), alias);
-      for (const alias of ['router', 'extraroute', 'dhcp_agent_scheduler', 'dns-integration', 'subnet_allocation']) assert.ok(!ext.includes(alias), alias);
+      for (const alias of ['dvr', 'l3-ha', 'dhcp_agent_scheduler', 'dns-integration', 'subnet_allocation']) assert.ok(!ext.includes(alias), alias);
       assert.equal((await t.ok(200, 'GET', '/v2.0/extensions/quotas', undefined, member.token)).extension.alias, 'quotas');
-      assert.equal((await t.call('GET', '/v2.0/extensions/router', undefined, member.token)).statusCode, 404);
+      assert.equal((await t.call('GET', '/v2.0/extensions/dvr', undefined, member.token)).statusCode, 404);
       const noToken = await t.call('GET', '/v2.0/networks', undefined, null);
       assert.equal(noToken.statusCode, 401);
       assert.ok(noToken.json().error, 'keystonemiddleware answers 401 with Keystone\'s body');

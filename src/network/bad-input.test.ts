@@ -82,7 +82,7 @@ for (const { engine, skip } of ENGINES) {
       }
       const unknownId = await t.call('GET', '/v2.0/networks/not-a-uuid', undefined, member.token);
       assert.equal(unknownId.statusCode, 404);
-      const unknownPath = await t.call('GET', '/v2.0/routers', undefined, member.token);
+      const unknownPath = await t.call('GET', '/v2.0/bgpvpns', undefined, member.token);
       assert.equal(unknownPath.statusCode, 404);
       assert.equal(unknownPath.json().NeutronError.type, 'HTTPNotFound');
     });

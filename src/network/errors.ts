@@ -105,3 +105,37 @@ export const duplicateAddressPairInRequest = (mac: string, ip: string): NeutronF
   badRequest('DuplicateAddressPairInRequest', `Invalid input for operation: Request contains duplicate address pair: mac_address ${mac} ip_address ${ip}.`);
 export const allowedAddressPairExhausted = (quota: number): NeutronFault =>
   badRequest('AllowedAddressPairExhausted', `The number of allowed address pair exceeds the maximum ${quota}.`);
+
+// L3: routers and floating IPs (neutron-lib's exceptions/l3.py and extraroute.py).
+
+/** neutron-lib's generic BadRequest, which the L3 plugin raises with a resource and a reason. */
+export const l3BadRequest = (resource: string, msg: string): NeutronFault => new NeutronFault(400, 'BadRequest', `Bad ${resource} request: ${msg}.`);
+export const routerNotFound = (id: string): NeutronFault => notFound('RouterNotFound', `Router ${id} could not be found`);
+export const routerInUse = (id: string, reason = 'still has ports'): NeutronFault => conflict('RouterInUse', `Router ${id} ${reason}`);
+export const routerInterfaceNotFound = (routerId: string, portId: string): NeutronFault =>
+  notFound('RouterInterfaceNotFound', `Router ${routerId} does not have an interface with id ${portId}`);
+export const routerInterfaceNotFoundForSubnet = (routerId: string, subnetId: string): NeutronFault =>
+  notFound('RouterInterfaceNotFoundForSubnet', `Router ${routerId} has no interface on subnet ${subnetId}`);
+export const routerInterfaceInUseByFloatingIp = (routerId: string, subnetId: string): NeutronFault =>
+  conflict('RouterInterfaceInUseByFloatingIP', `Router interface for subnet ${subnetId} on router ${routerId} cannot be deleted, as it is required by one or more floating IPs.`);
+export const routerInterfaceInUseByRoute = (routerId: string, subnetId: string): NeutronFault =>
+  conflict('RouterInterfaceInUseByRoute', `Router interface for subnet ${subnetId} on router ${routerId} cannot be deleted, as it is required by one or more routes.`);
+export const routerExternalGatewayInUseByFloatingIp = (routerId: string, netId: string): NeutronFault =>
+  conflict('RouterExternalGatewayInUseByFloatingIp', `Gateway cannot be updated for router ${routerId}, since a gateway to external network ${netId} is required by one or more floating IPs.`);
+export const invalidRoutes = (routes: string, reason: string): NeutronFault =>
+  new NeutronFault(400, 'InvalidRoutes', `Invalid format for routes: ${routes}, ${reason}`);
+export const routesExhausted = (routerId: string, quota: number): NeutronFault =>
+  new NeutronFault(400, 'RoutesExhausted', `Unable to complete operation for ${routerId}. The number of routes exceeds the maximum ${quota}.`);
+export const floatingIpNotFound = (id: string): NeutronFault => notFound('FloatingIPNotFound', `Floating IP ${id} could not be found`);
+export const externalGatewayForFloatingIpNotFound = (netId: string, subnetId: string, portId: string): NeutronFault =>
+  notFound('ExternalGatewayForFloatingIPNotFound', `External network ${netId} is not reachable from subnet ${subnetId}.  Therefore, cannot associate Port ${portId} with a Floating IP.`);
+export const floatingIpPortAlreadyAssociated = (fip: string, fipId: string, portId: string, fixedIp: string, netId: string): NeutronFault =>
+  conflict('FloatingIPPortAlreadyAssociated',
+    `Cannot associate floating IP ${fip} (${fipId}) with port ${portId} using fixed IP ${fixedIp}, as that fixed IP already has a floating IP on external network ${netId}.`);
+export const externalNetworkInUse = (netId: string): NeutronFault =>
+  conflict('ExternalNetworkInUse', `External network ${netId} cannot be updated to be made non-external, since it has existing gateway ports.`);
+/** A router's or floating IP's port, which only the router and floating IP APIs may delete. */
+export const servicePortInUse = (portId: string, deviceOwner: string): NeutronFault =>
+  conflict('ServicePortInUse', `Port ${portId} cannot be deleted directly via the port API: has device owner ${deviceOwner}.`);
+export const subnetMismatchForPort = (portId: string, subnetId: string): NeutronFault =>
+  new NeutronFault(400, 'SubnetMismatchForPort', `Subnet on port ${portId} does not match the requested subnet ${subnetId}.`);

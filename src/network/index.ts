@@ -19,8 +19,11 @@ import { subnetRoutes } from './subnets/routes.js';
 import { portRoutes } from './ports/routes.js';
 import { securityGroupRoutes } from './security-groups/routes.js';
 import { quotaRoutes } from './quotas/routes.js';
+import { routerRoutes } from './routers/routes.js';
+import { floatingIpRoutes } from './floating-ips/routes.js';
 
 export type { NetworkTables } from './tables.js';
+export { ensureExternalNetwork, type ExternalNetwork } from './bootstrap.js';
 
 /** Neutron's bodies are small; its API server's default limit is about this size too. */
 const BODY_LIMIT = 1024 * 1024;
@@ -36,6 +39,8 @@ export async function createNetworkService(deps: ServiceDeps<NetworkTables>): Pr
   };
   const app = createHttpApp({ logger: log, renderFault: neutronFaults(serviceUrl(deps.config, 'identity')), bodyLimit: BODY_LIMIT });
   installAuth(app, deps.validator);
-  for (const register of [versionRoutes, networkRoutes, subnetRoutes, portRoutes, securityGroupRoutes, quotaRoutes]) register(app, ctx);
+  for (const register of [versionRoutes, networkRoutes, subnetRoutes, portRoutes, securityGroupRoutes, quotaRoutes, routerRoutes, floatingIpRoutes]) {
+    register(app, ctx);
+  }
   return { app, start: async () => {}, close: async () => { await app.close(); } };
 }

@@ -90,6 +90,32 @@ export const networkPolicyRules = {
   get_security_group_rule: `${ADMIN_OR_PROJECT_READER} or ${SG_OWNER_READER} or ${SERVICE}`,
   delete_security_group_rule: `${ADMIN_OR_PROJECT_MEMBER} or ${SG_OWNER_MEMBER}`,
 
+  // Routers: a sub-attribute of external_gateway_info checks its own rule whenever the body names it
+  // (neutron/policy.py's sub-attribute match); SNAT and fixed gateway addresses are the admin's.
+  create_router: ADMIN_OR_PROJECT_MEMBER,
+  'create_router:external_gateway_info': ADMIN_OR_PROJECT_MEMBER,
+  'create_router:external_gateway_info:network_id': ADMIN_OR_PROJECT_MEMBER,
+  'create_router:external_gateway_info:enable_snat': ADMIN,
+  'create_router:external_gateway_info:external_fixed_ips': ADMIN,
+  get_router: ADMIN_OR_PROJECT_READER,
+  update_router: ADMIN_OR_PROJECT_MEMBER,
+  'update_router:external_gateway_info': ADMIN_OR_PROJECT_MEMBER,
+  'update_router:external_gateway_info:network_id': ADMIN_OR_PROJECT_MEMBER,
+  'update_router:external_gateway_info:enable_snat': ADMIN,
+  'update_router:external_gateway_info:external_fixed_ips': ADMIN,
+  delete_router: ADMIN_OR_PROJECT_MEMBER,
+  add_router_interface: ADMIN_OR_PROJECT_MEMBER,
+  remove_router_interface: ADMIN_OR_PROJECT_MEMBER,
+
+  create_floatingip: ADMIN_OR_PROJECT_MEMBER,
+  'create_floatingip:floating_ip_address': `${ADMIN} or (role:manager and project_id:%(project_id)s)`,
+  get_floatingip: ADMIN_OR_PROJECT_READER,
+  update_floatingip: ADMIN_OR_PROJECT_MEMBER,
+  delete_floatingip: ADMIN_OR_PROJECT_MEMBER,
+
+  // The internal agent API (agent-protocol.ts): Flotilla's service users only, as on compute's.
+  'flotilla:agent': SERVICE,
+
   get_quota: ADMIN_OR_PROJECT_READER,
   update_quota: ADMIN,
   delete_quota: ADMIN,

@@ -20,7 +20,7 @@ for (const { engine, skip } of ENGINES) {
 
     it('shows a project its limits and refuses another project\'s', async () => {
       const q = (await t.ok(200, 'GET', `/v2.0/quotas/${member.projectId}`, undefined, member.token)).quota;
-      assert.deepEqual(q, { network: 100, port: 500, security_group: 10, security_group_rule: 100, subnet: 100 });
+      assert.deepEqual(q, { floatingip: 50, network: 100, port: 500, router: 10, security_group: 10, security_group_rule: 100, subnet: 100 });
       const foreign = await t.call('GET', `/v2.0/quotas/${member.projectId}`, undefined, other.token);
       assert.equal(foreign.statusCode, 403);
       assert.equal(foreign.json().NeutronError.type, 'AdminRequired');

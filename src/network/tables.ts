@@ -114,6 +114,46 @@ export interface TagTable {
   tag: string;
 }
 
+/** A router; its gateway and interfaces are ports whose device_id is the router's id. */
+export interface RouterTable extends StandardColumns {
+  admin_state_up: number;
+  enable_snat: number;
+  /** JSON: [{"destination", "nexthop"}] (extraroute). */
+  routes: string;
+  /** The host whose agent runs the router's namespace; '' until a host has registered a tunnel endpoint. */
+  host: string;
+}
+
+export interface FloatingIpTable {
+  id: string;
+  project_id: string;
+  description: string;
+  floating_network_id: string;
+  /** The port on the external network that holds the address (device_owner network:floatingip). */
+  floating_port_id: string;
+  floating_ip_address: string;
+  fixed_port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+/** A host's agent as the network service knows it: its VTEP and what it last reported applied. */
+export interface NetworkHostTable {
+  host: string;
+  endpoint: string | null;
+  /** JSON: port ids. */
+  active_ports: string;
+  /** JSON: router ids. */
+  active_routers: string;
+  /** JSON: [{"id", "message"}]. */
+  errors: string;
+  report_revision: number;
+  updated_at: string;
+}
+
 export interface NetworkTables {
   network: NetworkTable;
   subnet: SubnetTable;
@@ -126,4 +166,7 @@ export interface NetworkTables {
   quota: QuotaTable;
   project_lock: ProjectLockTable;
   tag: TagTable;
+  router: RouterTable;
+  floating_ip: FloatingIpTable;
+  network_host: NetworkHostTable;
 }

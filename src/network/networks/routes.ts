@@ -9,9 +9,9 @@ import type { NetworkTables } from '../tables.js';
 import { callerOf, now, requestBase, type Caller, type NetworkContext } from '../context.js';
 import { boolean, name, parseBody, projectId, type ResourceSpec } from '../attributes.js';
 import { actionsFor, bulkItems, createBulk, ownerProject, retryOnConflict } from '../common.js';
-import { NeutronFault, networkInUse } from '../errors.js';
+import { externalNetworkInUse, NeutronFault, networkInUse } from '../errors.js';
 import { listPage, requestedFields, selectFields, type ListSpec } from '../listing.js';
-import { checkQuota, lockProject, lockVniAllocation } from '../quotas/service.js';
+import { bumpPlan, checkQuota, lockProject, lockVniAllocation } from '../quotas/service.js';
 import { ensureDefaultGroup } from '../security-groups/store.js';
 import { deleteTags, tagRoutes } from '../tags.js';
 import {
@@ -121,11 +121,16 @@ export function networkRoutes(app: FastifyInstance, ctx: NetworkContext): void {
       if ('admin_state_up' in v) n.adminStateUp = v.admin_state_up as boolean;
       if ('shared' in v) n.shared = v.shared as boolean;
       if ('router:external' in v) n.external = v['router:external'] as boolean;
+      if (existing.external && !n.external) {
+        const gw = await tx.selectFrom('port').select('id').where('network_id', '=', n.id).where('device_owner', '=', 'network:router_gateway').executeTakeFirst();
+        if (gw) throw externalNetworkInUse(n.id);
+      }
       if ('port_security_enabled' in v) n.portSecurityEnabled = v.port_security_enabled as boolean;
       n.updatedAt = now();
       n.revision = existing.revision + 1;
       const { id: _id, ...row } = networkToRow(n);
       await tx.updateTable('network').set(row).where('id', '=', n.id).execute();
+      await bumpPlan(tx);
       return n;
     });
     const [rendered] = await renderNetworks(ctx.db, caller, [updated]);

@@ -4,7 +4,10 @@
 import type { FastifyInstance } from 'fastify';
 import { inTransaction } from '../../platform/db/database.js';
 import { callerOf, requestBase, type NetworkContext } from '../context.js';
-import { httpBadRequest } from '../errors.js';
+import { httpBadRequest, servicePortInUse } from '../errors.js';
+import { bumpPlan } from '../quotas/service.js';
+import { DEVICE_OWNER_FLOATINGIP, DEVICE_OWNER_ROUTER_GW, DEVICE_OWNER_ROUTER_INTF } from '../routers/store.js';
+import { disassociatePort } from '../floating-ips/service.js';
 import { bulkItems, createBulk } from '../common.js';
 import { listPage, requestedFields, selectFields, type ListSpec } from '../listing.js';
 import { deleteTags, tagRoutes } from '../tags.js';
@@ -83,8 +86,17 @@ export function portRoutes(app: FastifyInstance, ctx: NetworkContext): void {
     const { port, network } = await getVisiblePort(ctx.db, caller, request.params.id);
     caller.authorize(['delete_port'], portTarget(port.projectId, port.deviceOwner, network));
     await inTransaction(ctx.db, async (tx) => {
+      // A router's or floating IP's own port goes only through the router and floating IP APIs
+      // (prevent_l3_port_deletion); one whose router or floating IP is gone may be cleaned up.
+      const owner = port.deviceOwner;
+      const holder = owner === DEVICE_OWNER_ROUTER_INTF || owner === DEVICE_OWNER_ROUTER_GW
+        ? await tx.selectFrom('router').select('id').where('id', '=', port.deviceId).executeTakeFirst()
+        : owner === DEVICE_OWNER_FLOATINGIP ? await tx.selectFrom('floating_ip').select('id').where('floating_port_id', '=', port.id).executeTakeFirst() : undefined;
+      if (holder) throw servicePortInUse(port.id, owner);
+      await disassociatePort(tx, port.id);
       await deleteTags(tx, [port.id]);
       await tx.deleteFrom('port').where('id', '=', port.id).execute();
+      await bumpPlan(tx);
     });
     return reply.code(204).send();
   });

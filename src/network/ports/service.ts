@@ -13,9 +13,9 @@ import {
 import { actionsFor, ownerProject, retryOnConflict } from '../common.js';
 import {
   addressPairAndPortSecurityRequired, allowedAddressPairExhausted, duplicateAddressPairInRequest, httpBadRequest, invalidAttribute,
-  macAddressInUse, NeutronFault, portSecurityAndIpRequiredForSecurityGroups, portSecurityPortHasSecurityGroup, securityGroupNotFound,
+  l3BadRequest, macAddressInUse, NeutronFault, portSecurityAndIpRequiredForSecurityGroups, portSecurityPortHasSecurityGroup, securityGroupNotFound,
 } from '../errors.js';
-import { checkQuota, lockProject } from '../quotas/service.js';
+import { bumpPlan, checkQuota, lockProject } from '../quotas/service.js';
 import { getVisibleNetwork, type Network } from '../networks/store.js';
 import { subnetsOf } from '../subnets/store.js';
 import { ensureDefaultGroup } from '../security-groups/store.js';
@@ -171,6 +171,7 @@ export async function createPort(db: Kysely<NetworkTables>, caller: Caller, rawB
     await tx.insertInto('port').values(portToRow(p)).execute();
     await applyAllocations(tx, id, network.id, allocations);
     await setGroups(tx, id, groups);
+    await bumpPlan(tx);
     return p;
   }));
   return { port, network };
@@ -207,6 +208,13 @@ export async function updatePort(db: Kysely<NetworkTables>, caller: Caller, exis
     const allocations = 'fixed_ips' in v
       ? await resolveFixedIps(tx, network.id, await subnetsOf(tx, network.id), v.fixed_ips as FixedIpRequest[], p.id, current)
       : current;
+    if ('fixed_ips' in v) {
+      // An address a floating IP points at stays (prevent_internal_ip_change_for_fip).
+      const fip = await tx.selectFrom('floating_ip').select('fixed_ip_address').where('fixed_port_id', '=', p.id).executeTakeFirst();
+      if (fip?.fixed_ip_address && !allocations.some((a) => a.ip === fip.fixed_ip_address)) {
+        throw l3BadRequest('port', `Cannot update the fixed_ips of the port ${p.id}, because its original fixed_ip has been associated to a floating ip`);
+      }
+    }
 
     const currentGroups = (await tx.selectFrom('port_security_group').select('security_group_id').where('port_id', '=', p.id).execute()).map((r) => r.security_group_id);
     const groups = 'security_groups' in v ? v.security_groups as string[] : currentGroups;
@@ -227,6 +235,41 @@ export async function updatePort(db: Kysely<NetworkTables>, caller: Caller, exis
     await tx.updateTable('port').set(row).where('id', '=', p.id).execute();
     if ('fixed_ips' in v) await applyAllocations(tx, p.id, network.id, allocations);
     if ('security_groups' in v) await setGroups(tx, p.id, groups);
+    await bumpPlan(tx);
     return p;
   }));
+}
+
+/** What the network service's own ports (router interfaces and gateways, floating IPs) are made of. */
+export interface ServicePortSpec {
+  network: Network;
+  /** The router's project for an interface; '' for gateway and floating IP ports, as Neutron hides them. */
+  projectId: string;
+  deviceId: string;
+  deviceOwner: string;
+  /** The host the port is plumbed on ('' for none, e.g. a floating IP's address-holding port). */
+  bindingHostId: string;
+  /** Requested addresses; undefined takes one from the first subnet with room. */
+  fixedIps?: FixedIpRequest[];
+}
+
+/**
+ * Creates one of the service's own ports inside the caller's transaction: a MAC, addresses through the same
+ * IPAM (with its subnet locks), no security groups (Neutron never filters its own `network:` devices) and
+ * no port quota (Neutron counts quotas at the API, not for ports the L3 plugin makes for itself).
+ */
+export async function insertServicePort(tx: Kysely<NetworkTables>, spec: ServicePortSpec): Promise<{ port: Port; allocations: Allocation[] }> {
+  const id = randomUUID();
+  let mac: string;
+  do mac = randomMac(); while (await macTaken(tx, spec.network.id, mac, id));
+  const allocations = await resolveFixedIps(tx, spec.network.id, await subnetsOf(tx, spec.network.id), spec.fixedIps, id);
+  const t = now();
+  const port: Port = {
+    id, projectId: spec.projectId, networkId: spec.network.id, name: '', description: '', macAddress: mac, adminStateUp: true,
+    deviceId: spec.deviceId, deviceOwner: spec.deviceOwner, bindingHostId: spec.bindingHostId, bindingProfile: {}, bindingVnicType: 'normal',
+    portSecurityEnabled: spec.network.portSecurityEnabled, allowedAddressPairs: [], createdAt: t, updatedAt: t, revision: 1,
+  };
+  await tx.insertInto('port').values(portToRow(port)).execute();
+  await applyAllocations(tx, id, spec.network.id, allocations);
+  return { port, allocations };
 }

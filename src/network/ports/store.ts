@@ -8,6 +8,7 @@ import type { NetworkTables, PortTable } from '../tables.js';
 import type { Caller } from '../context.js';
 import { portNotFound } from '../errors.js';
 import { tagsOf } from '../tags.js';
+import { hostReports, portStatus } from '../host-reports.js';
 import { networkFromRow, type Network } from '../networks/store.js';
 
 export interface AddressPair { ip_address: string; mac_address: string }
@@ -134,7 +135,7 @@ export async function renderPorts(db: Kysely<NetworkTables>, caller: Caller, ite
       groups.set(r.port_id, [...(groups.get(r.port_id) ?? []), r.security_group_id]);
     }
   }
-  const tags = await tagsOf(db, ids);
+  const [tags, reports] = await Promise.all([tagsOf(db, ids), hostReports(db)]);
   return items.map(({ port: p, network }) => {
     const target = portTarget(p.projectId, p.deviceOwner, network);
     const fixed = (ips.get(p.id) ?? []).sort((a, b) => (a.subnet_id + a.ip_address).localeCompare(b.subnet_id + b.ip_address));
@@ -146,8 +147,7 @@ export async function renderPorts(db: Kysely<NetworkTables>, caller: Caller, ite
       project_id: p.projectId,
       mac_address: p.macAddress,
       admin_state_up: p.adminStateUp,
-      // No agent reports ports up yet (the data plane comes with the agent's network support).
-      status: 'DOWN',
+      status: portStatus(p, reports),
       device_id: p.deviceId,
       device_owner: p.deviceOwner,
       fixed_ips: fixed,

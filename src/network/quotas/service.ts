@@ -8,20 +8,23 @@ import type { NetworkTables } from '../tables.js';
 import { overQuota } from '../errors.js';
 
 /** The resources this service counts, in the order Neutron lists them. */
-export const QUOTA_RESOURCES = ['network', 'port', 'security_group', 'security_group_rule', 'subnet'] as const;
+export const QUOTA_RESOURCES = ['floatingip', 'network', 'port', 'router', 'security_group', 'security_group_rule', 'subnet'] as const;
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
 
 /** Neutron's defaults (neutron/conf/quota.py); -1 is unlimited. */
 export const DEFAULT_QUOTAS: Readonly<Record<QuotaResource, number>> = {
+  floatingip: 50,
   network: 100,
   port: 500,
+  router: 10,
   security_group: 10,
   security_group_rule: 100,
   subnet: 100,
 };
 
-const TABLE: Readonly<Record<QuotaResource, 'network' | 'port' | 'security_group' | 'security_group_rule' | 'subnet'>> = {
-  network: 'network', port: 'port', security_group: 'security_group', security_group_rule: 'security_group_rule', subnet: 'subnet',
+type CountedTable = 'floating_ip' | 'network' | 'port' | 'router' | 'security_group' | 'security_group_rule' | 'subnet';
+const TABLE: Readonly<Record<QuotaResource, CountedTable>> = {
+  floatingip: 'floating_ip', network: 'network', port: 'port', router: 'router', security_group: 'security_group', security_group_rule: 'security_group_rule', subnet: 'subnet',
 };
 
 export function isQuotaResource(name: string): name is QuotaResource {
@@ -48,6 +51,24 @@ export async function lockProject(tx: Kysely<NetworkTables>, projectId: string):
  */
 export async function lockVniAllocation(tx: Kysely<NetworkTables>): Promise<void> {
   await lockKey(tx, ':vni');
+}
+
+/** The row whose version is the cloud-wide agent plan revision (agent/plan.ts). */
+export const PLAN_KEY = ':plan';
+
+/**
+ * Bumps the plan revision inside a write that changes what some host must hold (ports, subnets, rules,
+ * routers, floating IPs, tunnel endpoints). Called last in the transaction, after every other lock, so it
+ * holds the hot row as briefly as possible and always in the same order.
+ */
+export async function bumpPlan(tx: Kysely<NetworkTables>): Promise<void> {
+  await lockKey(tx, PLAN_KEY);
+}
+
+/** The current plan revision (0 before any write). */
+export async function planRevision(db: Kysely<NetworkTables>): Promise<number> {
+  const row = await db.selectFrom('project_lock').select('version').where('project_id', '=', PLAN_KEY).executeTakeFirst();
+  return Number(row?.version ?? 0);
 }
 
 /** The project's limits: its stored ones over the defaults. */

@@ -14,7 +14,7 @@ import {
   securityGroupNotFound, securityGroupRuleExists, securityGroupRuleNotFound,
 } from '../errors.js';
 import { listPage, requestedFields, selectFields, type ListSpec } from '../listing.js';
-import { checkQuota, lockProject } from '../quotas/service.js';
+import { bumpPlan, checkQuota, lockProject } from '../quotas/service.js';
 import { deleteTags, tagRoutes } from '../tags.js';
 import {
   DEFAULT_GROUP_NAME, ensureDefaultGroup, getVisibleGroup, hasDefaultGroup, groupTarget, isDefaultGroup, renderGroups, renderRule, ruleTarget, visibleGroups,
@@ -139,6 +139,8 @@ export function securityGroupRoutes(app: FastifyInstance, ctx: NetworkContext): 
       const rules = await tx.selectFrom('security_group_rule').select('id').where('security_group_id', '=', g.id).execute();
       await deleteTags(tx, [g.id, ...rules.map((r) => r.id)]);
       await tx.deleteFrom('security_group').where('id', '=', g.id).execute();
+      // Other groups' rules naming this one as remote group go with it (a cascade), which agents must see.
+      await bumpPlan(tx);
     });
     return reply.code(204).send();
   });
@@ -197,6 +199,7 @@ export function securityGroupRoutes(app: FastifyInstance, ctx: NetworkContext): 
       await checkQuota(tx, project, 'security_group_rule');
       await tx.insertInto('security_group_rule').values(rule).execute();
       await tx.updateTable('security_group').set({ revision_number: group.revision_number + 1, updated_at: t }).where('id', '=', group.id).execute();
+      await bumpPlan(tx);
     });
     return reply.code(201).send({ security_group_rule: renderRule(rule) });
   });
@@ -208,6 +211,7 @@ export function securityGroupRoutes(app: FastifyInstance, ctx: NetworkContext): 
     await inTransaction(ctx.db, async (tx) => {
       await deleteTags(tx, [rule.id]);
       await tx.deleteFrom('security_group_rule').where('id', '=', rule.id).execute();
+      await bumpPlan(tx);
     });
     return reply.code(204).send();
   });

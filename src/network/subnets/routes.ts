@@ -13,7 +13,7 @@ import { actionsFor, bulkItems, createBulk, ownerProject } from '../common.js';
 import { invalidInput, subnetInUse } from '../errors.js';
 import { listPage, requestedFields, selectFields, type ListSpec } from '../listing.js';
 import { cidrsOverlap, parseCidr } from '../ipv4.js';
-import { checkQuota, lockProject } from '../quotas/service.js';
+import { bumpPlan, checkQuota, lockProject } from '../quotas/service.js';
 import { getVisibleNetwork } from '../networks/store.js';
 import { deleteTags, tagRoutes } from '../tags.js';
 import { getVisibleSubnet, renderSubnets, subnetTarget, subnetToRow, visibleSubnets, type Subnet } from './store.js';
@@ -91,6 +91,7 @@ async function createSubnet(db: Kysely<NetworkTables>, caller: Caller, rawBody: 
       }
     }
     await tx.insertInto('subnet').values(subnetToRow(subnet)).execute();
+    await bumpPlan(tx);
   });
   return subnet;
 }
@@ -140,7 +141,10 @@ export function subnetRoutes(app: FastifyInstance, ctx: NetworkContext): void {
     s.updatedAt = now();
     s.revision = existing.revision + 1;
     const { id: _id, ...row } = subnetToRow(s);
-    await ctx.db.updateTable('subnet').set(row).where('id', '=', s.id).execute();
+    await inTransaction(ctx.db, async (tx) => {
+      await tx.updateTable('subnet').set(row).where('id', '=', s.id).execute();
+      await bumpPlan(tx);
+    });
     const [rendered] = await renderSubnets(ctx.db, [s]);
     return { subnet: rendered };
   });
@@ -155,6 +159,7 @@ export function subnetRoutes(app: FastifyInstance, ctx: NetworkContext): void {
       if (used) throw subnetInUse(subnet.id);
       await deleteTags(tx, [subnet.id]);
       await tx.deleteFrom('subnet').where('id', '=', subnet.id).execute();
+      await bumpPlan(tx);
     });
     return reply.code(204).send();
   });
