@@ -1,0 +1,63 @@
+/**
+ * Names of everything the network data plane makes, derived from the agent layout's tag and the owning
+ * resource's id: two agents (or two test processes) on one machine never share a name, and a pass can
+ * tell what is its own by the name alone. Interface names stay within Linux's 15 bytes.
+ *
+ *   flotilla-s-<tag>-<hash(network)>   a network's L2 segment on this host (bridge br0, vx<VNI>, fp<port>)
+ *   flotilla-r-<tag>-<hash(router)>    a router (qr<port> per interface, qg<port> for its gateway)
+ *   fx<tag>                            root-namespace end of the link into the external segment (peer rt0)
+ *
+ * The prefixes differ from the interim networking's (flotilla-n-…, src/agent/network.ts), so the two
+ * never remove each other's namespaces while one replaces the other.
+ */
+import { portLink, shortHash, type AgentLayout } from '../layout.js';
+
+export const BRIDGE = 'br0';
+/** The external segment's end of the root namespace's link (fx<tag> in the root namespace). */
+export const UPLINK_PEER = 'rt0';
+/** Name of the nftables tables the data plane keeps in namespaces it owns. */
+export const TABLE = 'netplane';
+
+export function segmentPrefix(layout: AgentLayout): string {
+  return `flotilla-s-${layout.tag}-`;
+}
+
+export function routerPrefix(layout: AgentLayout): string {
+  return `flotilla-r-${layout.tag}-`;
+}
+
+/** Every namespace-name prefix the data plane owns (for sweeping an abandoned host). */
+export function netplanePrefixes(layout: AgentLayout): string[] {
+  return [segmentPrefix(layout), routerPrefix(layout)];
+}
+
+export function segmentNamespace(layout: AgentLayout, networkId: string): string {
+  return `${segmentPrefix(layout)}${shortHash(networkId)}`;
+}
+
+export function routerNamespace(layout: AgentLayout, routerId: string): string {
+  return `${routerPrefix(layout)}${shortHash(routerId)}`;
+}
+
+/** The VXLAN device of a VNI (unique in the host namespace, where it is made, because VNIs are). */
+export function vxlanLink(vni: number): string {
+  return `vx${vni}`;
+}
+
+/** The bridge end of any port's veth, server's or router's: fp<hash(port)>, as the interim code named it. */
+export const bridgePortLink = portLink;
+
+/** The router-namespace end of a router interface's veth. */
+export function routerInterfaceLink(portId: string): string {
+  return `qr${shortHash(portId)}`;
+}
+
+/** The router-namespace end of a router gateway's veth. */
+export function routerGatewayLink(portId: string): string {
+  return `qg${shortHash(portId)}`;
+}
+
+/** The root-namespace end of the link into the external segment. */
+export function uplinkLink(layout: AgentLayout): string {
+  return `fx${layout.tag}`;
+}

@@ -1,0 +1,201 @@
+/**
+ * The host agent's network data plane (docs/design/networks.md, "The data plane"): given this host's
+ * HostNetworkPlan, drives the kernel toward it and removes what no plan resource owns.
+ *
+ *   root ns ── fx<tag> ═ rt0 ── external segment ns: br0 (external gateway) ─┬─ fp ═ qg ── router ns (NAT)
+ *                                                                           │             ├─ qr ═ fp ── segment A
+ *   host ns (VTEP address) ─ creates vx<VNI> and moves it into ─┐           │             └─ qr ═ fp ── segment B
+ *                                                               ▼
+ *   segment ns (one per network per host): br0 ─┬─ vx<VNI> (static FDB, flood list)
+ *                                               └─ fp<port> ═ ethN in a server (plugServerPort)
+ *
+ * segment.ts, router.ts, uplink.ts and server-port.ts hold the steps; firewall.ts and router-nat.ts render
+ * the nftables tables; names.ts names everything from the agent's tag. A KeyedMutex serialises the work
+ * on each resource (a segment is touched by apply and by plugServerPort), one pass of apply at a time.
+ */
+import type { HostNetworkPlan, NetworkPlan, NetworkReport, PortPlan } from '../../network/agent-protocol.js';
+import type { Logger } from '../../platform/log.js';
+import { ipJson } from '../command.js';
+import { KeyedMutex } from '../keyed-mutex.js';
+import { shortHash, type AgentLayout } from '../layout.js';
+import { cidr, contains } from './addresses.js';
+import { deleteNamespace, ipBatchForce, namespaces, type LinkState } from './kernel.js';
+import { bridgePortLink, routerNamespace, routerPrefix, segmentNamespace, segmentPrefix } from './names.js';
+import { applyRouter, routerLegs } from './router.js';
+import { plugServerPort } from './server-port.js';
+import { applySegment, removeBridgePort, type SegmentResult } from './segment.js';
+import { applyUplink } from './uplink.js';
+
+/** How many segments or routers are worked on at once (each is a handful of short processes). */
+const PARALLEL = 4;
+
+async function eachLimited<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export interface PlugOptions {
+  /** Whether this port carries the server's default route (default: true). */
+  defaultRoute?: boolean;
+}
+
+export class NetPlane {
+  readonly #layout: AgentLayout;
+  readonly #log: Logger;
+  readonly #lock = new KeyedMutex();
+  /** The last plan applied: plugServerPort takes a port's network (MTU, host routes) from it. */
+  #plan: HostNetworkPlan | undefined;
+
+  constructor(layout: AgentLayout, logger: Logger) {
+    this.#layout = layout;
+    this.#log = logger.child({ component: 'netplane' });
+  }
+
+  #segKey(networkId: string): string { return `seg:${shortHash(networkId)}`; }
+  #routerKey(routerId: string): string { return `router:${shortHash(routerId)}`; }
+
+  /** Builds what the plan names, fixes what differs, removes what it does not name; reports per resource. */
+  apply(plan: HostNetworkPlan): Promise<NetworkReport> {
+    return this.#lock.run('apply', () => this.#apply(plan));
+  }
+
+  async #apply(plan: HostNetworkPlan): Promise<NetworkReport> {
+    this.#plan = plan;
+    const errors: Array<{ id: string; message: string }> = [];
+    const layout = this.#layout;
+    const networks = new Map(plan.networks.map((n) => [n.id, n]));
+    const routers = plan.routers;
+
+    // Which bridge ports may exist on each segment: the plan's ports there, and the routers' legs.
+    const legLinks = new Map<string, Map<string, { up: boolean }>>();
+    const linksOf = (networkId: string): Map<string, { up: boolean }> => {
+      let m = legLinks.get(networkId);
+      if (!m) legLinks.set(networkId, (m = new Map()));
+      return m;
+    };
+    for (const p of plan.ports) linksOf(p.networkId).set(bridgePortLink(p.id), { up: p.adminStateUp });
+    for (const r of routers) for (const leg of routerLegs(r)) linksOf(leg.networkId).set(bridgePortLink(leg.portId), { up: true });
+
+    const external = plan.externalPool === undefined ? undefined : pickExternal(plan.networks, plan.externalPool);
+    const segments = new Map<string, SegmentResult>();
+    const failedNetworks = new Set<string>();
+    await this.#removeStrayVxlans(plan);
+    await eachLimited(plan.networks, (n) => this.#lock.run(this.#segKey(n.id), async () => {
+      try {
+        const res = await applySegment({
+          ns: segmentNamespace(layout, n.id), network: n, hostNs: layout.hostNamespace, endpoint: plan.endpoint,
+          links: linksOf(n.id), ports: plan.ports.filter((p) => p.networkId === n.id), uplink: external?.id === n.id,
+        });
+        segments.set(n.id, res);
+        errors.push(...res.errors);
+      } catch (err) {
+        failedNetworks.add(n.id);
+        errors.push({ id: n.id, message: message(err) });
+      }
+    }));
+
+    try {
+      await this.#lock.run('uplink', () => applyUplink(layout, external && !failedNetworks.has(external.id) && plan.externalPool ? {
+        ns: segmentNamespace(layout, external.id),
+        pool: plan.externalPool,
+        addresses: routers.flatMap((r) => [...(r.gateway?.fixedIps.map((f) => f.address) ?? []), ...r.floatingIps.map((f) => f.floatingIp)]),
+      } : undefined));
+    } catch (err) {
+      errors.push({ id: external?.id ?? 'uplink', message: `uplink: ${message(err)}` });
+    }
+
+    const activeRouters: string[] = [];
+    const routerPorts = new Set<string>();
+    await eachLimited(routers, (r) => this.#lock.run(this.#routerKey(r.id), async () => {
+      try {
+        await applyRouter(routerNamespace(layout, r.id), r, (id) => segmentNamespace(layout, id), networks);
+        activeRouters.push(r.id);
+        for (const leg of routerLegs(r)) routerPorts.add(leg.portId);
+      } catch (err) {
+        errors.push({ id: r.id, message: message(err) });
+      }
+    }));
+
+    await this.#removeUnowned(plan);
+
+    const portErrors = new Set(errors.map((e) => e.id));
+    const activePorts = plan.ports.filter((p) => !portErrors.has(p.id) && !failedNetworks.has(p.networkId)
+      && (routerPorts.has(p.id) || (segments.get(p.networkId)?.present.has(bridgePortLink(p.id)) ?? false))).map((p) => p.id);
+    if (errors.length > 0) this.#log.warn({ revision: plan.revision, errors }, 'network plan applied with errors');
+    return { revision: plan.revision, activePorts, activeRouters, ...(errors.length > 0 ? { errors } : {}) };
+  }
+
+  /** VXLAN devices left in the host namespace by a pass killed between making and moving them. */
+  async #removeStrayVxlans(plan: HostNetworkPlan): Promise<void> {
+    if (!namespaces().has(this.#layout.hostNamespace)) return;
+    const wanted = new Set(plan.networks.flatMap((n) => (n.vni === undefined ? [] : [`vx${n.vni}`])));
+    const stray = (await ipJson<LinkState>(this.#layout.hostNamespace, ['link', 'show'])).map((l) => l.ifname).filter((n) => /^vx\d+$/.test(n) && !wanted.has(n));
+    await ipBatchForce(this.#layout.hostNamespace, stray.map((n) => `link del ${n}`));
+  }
+
+  /** Namespaces with this agent's prefixes that the plan does not name. */
+  async #removeUnowned(plan: HostNetworkPlan | undefined): Promise<void> {
+    const layout = this.#layout;
+    const segs = new Set((plan?.networks ?? []).map((n) => segmentNamespace(layout, n.id)));
+    const rts = new Set((plan?.routers ?? []).map((r) => routerNamespace(layout, r.id)));
+    const removed: string[] = [];
+    for (const ns of namespaces()) {
+      if (ns.startsWith(segmentPrefix(layout)) && !segs.has(ns)) {
+        await this.#lock.run(`seg:${ns.slice(segmentPrefix(layout).length)}`, () => deleteNamespace(ns));
+        removed.push(ns);
+      } else if (ns.startsWith(routerPrefix(layout)) && !rts.has(ns)) {
+        await this.#lock.run(`router:${ns.slice(routerPrefix(layout).length)}`, () => deleteNamespace(ns));
+        removed.push(ns);
+      }
+    }
+    if (removed.length > 0) this.#log.info({ removed }, 'removed namespaces no plan resource owns');
+  }
+
+  /**
+   * Plugs a server's port into the server whose network namespace `containerPid` is in, as `ifname`. The
+   * port must be in the last applied plan (its filters come from there: a port plugged before the plan
+   * names it would pass traffic unfiltered); the plan's copy of it is used.
+   */
+  async plugServerPort(port: PortPlan, containerPid: number, ifname: string, opts: PlugOptions = {}): Promise<void> {
+    const planned = this.#plan?.ports.find((p) => p.id === port.id);
+    const network = this.#plan?.networks.find((n) => n.id === planned?.networkId);
+    if (!planned || !network) throw new Error(`port ${port.id} is not in this host's network plan yet`);
+    await this.#lock.run(this.#segKey(network.id), async () => {
+      const ns = segmentNamespace(this.#layout, network.id);
+      if (!namespaces().has(ns)) throw new Error(`network ${network.id} has no segment on this host yet`);
+      await plugServerPort({ ns, port: planned, network, pid: containerPid, ifname, defaultRoute: opts.defaultRoute ?? true });
+    });
+  }
+
+  /** Removes a server's port (both ends of its veth), wherever it is plugged. */
+  async unplugServerPort(portId: string): Promise<void> {
+    const link = bridgePortLink(portId);
+    const prefix = segmentPrefix(this.#layout);
+    for (const ns of namespaces()) {
+      if (!ns.startsWith(prefix)) continue;
+      await this.#lock.run(`seg:${ns.slice(prefix.length)}`, () => removeBridgePort(ns, link));
+    }
+  }
+
+  /** Removes everything the data plane made for this agent (the host namespace is the agent's, not ours). */
+  destroy(): Promise<void> {
+    return this.#lock.run('apply', async () => {
+      this.#plan = undefined;
+      await this.#removeStrayVxlans({ revision: 0, host: '', networks: [], ports: [], routers: [] });
+      await this.#lock.run('uplink', () => applyUplink(this.#layout, undefined));
+      await this.#removeUnowned(undefined);
+    });
+  }
+}
+
+/** The external network whose segment the root namespace's uplink enters: one inside the pool, else the first. */
+function pickExternal(networks: readonly NetworkPlan[], pool: string): NetworkPlan | undefined {
+  const ext = networks.filter((n) => n.external);
+  const p = cidr(pool);
+  return ext.find((n) => n.subnets.some((s) => contains(p, cidr(s.cidr).network))) ?? ext[0];
+}

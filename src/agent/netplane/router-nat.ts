@@ -1,0 +1,34 @@
+/**
+ * A router's address translation, as one `inet` nftables table in its namespace, replaced whole by one
+ * `nft -f`: per floating IP, DNAT floating → fixed on the way in and SNAT fixed → floating on the way out
+ * of the gateway; with `snat` on, everything else from the router's subnets leaving through the gateway is
+ * SNATed to the gateway's address. Routers do not filter: the ports' security groups do, on the segments.
+ */
+import type { RouterPlan } from '../../network/agent-protocol.js';
+import { cidr, cidrText, ipv4 } from './addresses.js';
+import { TABLE, routerGatewayLink } from './names.js';
+
+export function renderRouterNat(router: RouterPlan): string {
+  const out = [`table inet ${TABLE} {}`, `delete table inet ${TABLE}`];
+  const gw = router.gateway;
+  const gwAddress = gw?.fixedIps[0]?.address;
+  if (gw === undefined || gwAddress === undefined) return `${out.join('\n')}\n`;
+  const qg = routerGatewayLink(gw.portId);
+  const pre: string[] = [];
+  const post: string[] = [];
+  for (const f of router.floatingIps) {
+    pre.push(`    ip daddr ${ipv4(f.floatingIp)} dnat ip to ${ipv4(f.fixedIp)}`);
+    post.push(`    oifname "${qg}" ip saddr ${ipv4(f.fixedIp)} snat ip to ${ipv4(f.floatingIp)}`);
+  }
+  if (gw.snat) {
+    const subnets = [...new Set(router.interfaces.flatMap((i) => i.fixedIps.map((f) => cidrText(cidr(`${ipv4(f.address)}/${f.prefixLength}`)))))];
+    if (subnets.length > 0) post.push(`    oifname "${qg}" ip saddr { ${subnets.join(', ')} } snat ip to ${ipv4(gwAddress)}`);
+  }
+  out.push(
+    `table inet ${TABLE} {`,
+    '  chain prerouting {', '    type nat hook prerouting priority dstnat; policy accept;', ...pre, '  }',
+    '  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;', ...post, '  }',
+    '}',
+  );
+  return `${out.join('\n')}\n`;
+}
