@@ -10,6 +10,7 @@ import { policyCredentials, type AuthContext } from '../platform/auth/context.js
 import type { NetworkTables } from './tables.js';
 import type { NetworkAction } from './policy-rules.js';
 import { policyNotAuthorized } from './errors.js';
+import type { PlanNotifier } from './agent/notifier.js';
 
 export interface NetworkContext {
   readonly log: Logger;
@@ -17,6 +18,8 @@ export interface NetworkContext {
   /** The public endpoint, e.g. http://127.0.0.1:9696, for links when the request has no Host. */
   readonly baseUrl: string;
   readonly enforcer: PolicyEnforcer;
+  /** Wakes agents long-polling for their plan (agent/routes.ts). */
+  readonly plans: PlanNotifier;
 }
 
 /** The caller of a request, with what policy checks need. */

@@ -21,6 +21,8 @@ import { securityGroupRoutes } from './security-groups/routes.js';
 import { quotaRoutes } from './quotas/routes.js';
 import { routerRoutes } from './routers/routes.js';
 import { floatingIpRoutes } from './floating-ips/routes.js';
+import { agentRoutes } from './agent/routes.js';
+import { PlanNotifier } from './agent/notifier.js';
 
 export type { NetworkTables } from './tables.js';
 export { ensureExternalNetwork, type ExternalNetwork } from './bootstrap.js';
@@ -36,11 +38,15 @@ export async function createNetworkService(deps: ServiceDeps<NetworkTables>): Pr
     db: deps.database.db,
     baseUrl: serviceUrl(deps.config, 'network'),
     enforcer: new PolicyEnforcer(networkPolicyRules),
+    plans: new PlanNotifier(),
   };
   const app = createHttpApp({ logger: log, renderFault: neutronFaults(serviceUrl(deps.config, 'identity')), bodyLimit: BODY_LIMIT });
   installAuth(app, deps.validator);
-  for (const register of [versionRoutes, networkRoutes, subnetRoutes, portRoutes, securityGroupRoutes, quotaRoutes, routerRoutes, floatingIpRoutes]) {
+  // Any write that ended (its transaction committed) may have moved the plan revision: waiting agents
+  // re-read it now instead of at their next one-second check.
+  app.addHook('onResponse', async (request) => { if (request.method !== 'GET' && request.method !== 'HEAD') ctx.plans.changed(); });
+  for (const register of [versionRoutes, networkRoutes, subnetRoutes, portRoutes, securityGroupRoutes, quotaRoutes, routerRoutes, floatingIpRoutes, agentRoutes]) {
     register(app, ctx);
   }
-  return { app, start: async () => {}, close: async () => { await app.close(); } };
+  return { app, start: async () => {}, close: async () => { ctx.plans.close(); await app.close(); } };
 }
