@@ -9,9 +9,17 @@
  *   const port = await network.createPort(token, { network_id, device_id: serverId, device_owner: 'compute:nova' });
  *   await network.updatePort(serviceToken, port.id, { 'binding:host_id': host });
  *   const { ip_address, subnet_id } = port.fixed_ips[0]!;
+ *
+ *   // A host agent, with the service user's session:
+ *   const agent = network.forAgent('host-1', () => session.token(), () => session.invalidate());
+ *   await agent.registerEndpoint('198.19.0.10');
+ *   let plan = await agent.plan(-1, 0);
+ *   plan = await agent.plan(plan.revision, 25);   // long poll
+ *   await agent.report({ revision: plan.revision, activePorts: [...], activeRouters: [...] });
  */
 import { Unavailable } from '../platform/errors.js';
 import { NeutronFault } from './errors.js';
+import { NETWORK_AGENT_API_PREFIX, type HostNetworkPlan, type NetworkReport } from './agent-protocol.js';
 
 export interface NeutronNetwork {
   id: string;
@@ -97,6 +105,84 @@ export interface NeutronSecurityGroup {
   tags: string[];
 }
 
+export interface NeutronRouter {
+  id: string;
+  name: string;
+  description: string;
+  project_id: string;
+  tenant_id: string;
+  admin_state_up: boolean;
+  status: string;
+  external_gateway_info: { network_id: string; enable_snat: boolean; external_fixed_ips: Array<{ subnet_id: string; ip_address: string }> } | null;
+  routes: Array<{ destination: string; nexthop: string }>;
+  tags: string[];
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+/** What add_router_interface and remove_router_interface answer. */
+export interface RouterInterfaceInfo {
+  id: string;
+  project_id: string;
+  port_id: string;
+  network_id: string;
+  subnet_id: string;
+  subnet_ids: string[];
+}
+
+export interface NeutronFloatingIp {
+  id: string;
+  project_id: string;
+  tenant_id: string;
+  floating_ip_address: string;
+  floating_network_id: string;
+  router_id: string | null;
+  port_id: string | null;
+  fixed_ip_address: string | null;
+  status: string;
+  description: string;
+  port_details: { name: string; network_id: string; mac_address: string; admin_state_up: boolean; status: string; device_id: string; device_owner: string } | null;
+  tags: string[];
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+/** The writable attributes of a router. */
+export interface RouterCreate {
+  name?: string;
+  description?: string;
+  project_id?: string;
+  admin_state_up?: boolean;
+  external_gateway_info?: { network_id: string; enable_snat?: boolean; external_fixed_ips?: Array<{ subnet_id?: string; ip_address?: string }> } | Record<string, never> | null;
+}
+
+export type RouterUpdate = Omit<RouterCreate, 'project_id'> & { routes?: Array<{ destination: string; nexthop: string }> | null };
+
+export interface FloatingIpCreate {
+  floating_network_id: string;
+  floating_ip_address?: string;
+  subnet_id?: string;
+  port_id?: string;
+  fixed_ip_address?: string;
+  description?: string;
+  project_id?: string;
+}
+
+export interface FloatingIpUpdate { port_id?: string | null; fixed_ip_address?: string | null; description?: string }
+
+/** One host agent's view of the agent API, with its token handled (see NetworkClient.forAgent). */
+export interface AgentNetworkClient {
+  readonly host: string;
+  /** Records the host's VTEP address. */
+  registerEndpoint(address: string): Promise<void>;
+  /** The host's plan; with waitS > 0 answers when the revision differs from `revision`, else after waitS seconds. */
+  plan(revision: number, waitS: number): Promise<HostNetworkPlan>;
+  /** Tells the service which ports and routers the host has applied. */
+  report(report: NetworkReport): Promise<void>;
+}
+
 /** What a port create may carry (Neutron's writable port attributes). */
 export interface PortCreate {
   network_id: string;
@@ -138,13 +224,13 @@ export class NetworkClient {
     this.#base = baseUrl.replace(/\/+$/, '').replace(/\/v2\.0$/, '');
   }
 
-  async #call(method: string, path: string, token: string, body?: unknown): Promise<any> {
+  async #call(method: string, path: string, token: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<any> {
     const headers: Record<string, string> = { accept: 'application/json', 'x-auth-token': token };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: globalThis.Response;
     try {
       res = await fetch(`${this.#base}${path}`, {
-        method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(this.timeoutMs),
+        method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw new Unavailable(`network service unreachable at ${this.#base}`, { cause: err });
@@ -222,6 +308,102 @@ export class NetworkClient {
 
   async getSecurityGroup(token: string, id: string): Promise<NeutronSecurityGroup> {
     return (await this.#call('GET', `/v2.0/security-groups/${encodeURIComponent(id)}`, token)).security_group;
+  }
+
+  async listRouters(token: string, filters?: Filters): Promise<NeutronRouter[]> {
+    return (await this.#call('GET', `/v2.0/routers${query(filters)}`, token)).routers;
+  }
+
+  async getRouter(token: string, id: string): Promise<NeutronRouter> {
+    return (await this.#call('GET', `/v2.0/routers/${encodeURIComponent(id)}`, token)).router;
+  }
+
+  async createRouter(token: string, router: RouterCreate): Promise<NeutronRouter> {
+    return (await this.#call('POST', '/v2.0/routers', token, { router })).router;
+  }
+
+  async updateRouter(token: string, id: string, router: RouterUpdate): Promise<NeutronRouter> {
+    return (await this.#call('PUT', `/v2.0/routers/${encodeURIComponent(id)}`, token, { router })).router;
+  }
+
+  /** Deletes a router; one already gone is not an error (deletes are retried after crashes). */
+  async deleteRouter(token: string, id: string): Promise<void> {
+    try {
+      await this.#call('DELETE', `/v2.0/routers/${encodeURIComponent(id)}`, token);
+    } catch (err) {
+      if (!(err instanceof NeutronFault && err.status === 404)) throw err;
+    }
+  }
+
+  /** Attaches a subnet (a new port on its gateway address) or an unused port to a router. */
+  async addRouterInterface(token: string, routerId: string, by: { subnet_id: string } | { port_id: string }): Promise<RouterInterfaceInfo> {
+    return this.#call('PUT', `/v2.0/routers/${encodeURIComponent(routerId)}/add_router_interface`, token, by);
+  }
+
+  /** Detaches a subnet from a router; the interface port is deleted. */
+  async removeRouterInterface(token: string, routerId: string, by: { subnet_id: string } | { port_id: string }): Promise<RouterInterfaceInfo> {
+    return this.#call('PUT', `/v2.0/routers/${encodeURIComponent(routerId)}/remove_router_interface`, token, by);
+  }
+
+  async listFloatingIps(token: string, filters?: Filters): Promise<NeutronFloatingIp[]> {
+    return (await this.#call('GET', `/v2.0/floatingips${query(filters)}`, token)).floatingips;
+  }
+
+  async getFloatingIp(token: string, id: string): Promise<NeutronFloatingIp> {
+    return (await this.#call('GET', `/v2.0/floatingips/${encodeURIComponent(id)}`, token)).floatingip;
+  }
+
+  async createFloatingIp(token: string, floatingip: FloatingIpCreate): Promise<NeutronFloatingIp> {
+    return (await this.#call('POST', '/v2.0/floatingips', token, { floatingip })).floatingip;
+  }
+
+  /** Associates (port_id), moves, or disassociates (port_id null) a floating IP. */
+  async updateFloatingIp(token: string, id: string, floatingip: FloatingIpUpdate): Promise<NeutronFloatingIp> {
+    return (await this.#call('PUT', `/v2.0/floatingips/${encodeURIComponent(id)}`, token, { floatingip })).floatingip;
+  }
+
+  /** Releases a floating IP; one already gone is not an error. */
+  async deleteFloatingIp(token: string, id: string): Promise<void> {
+    try {
+      await this.#call('DELETE', `/v2.0/floatingips/${encodeURIComponent(id)}`, token);
+    } catch (err) {
+      if (!(err instanceof NeutronFault && err.status === 404)) throw err;
+    }
+  }
+
+  // --- the internal agent API (service role; agent-protocol.ts) ---
+
+  async registerEndpoint(token: string, host: string, address: string): Promise<void> {
+    await this.#call('PUT', `${NETWORK_AGENT_API_PREFIX}/hosts/${encodeURIComponent(host)}/network/endpoint`, token, { address });
+  }
+
+  /** The host's plan; a long poll when waitS > 0 (the request's timeout allows for it). */
+  async networkPlan(token: string, host: string, revision: number, waitS: number): Promise<HostNetworkPlan> {
+    const q = `revision=${encodeURIComponent(String(revision))}&wait=${encodeURIComponent(String(waitS))}`;
+    return this.#call('GET', `${NETWORK_AGENT_API_PREFIX}/hosts/${encodeURIComponent(host)}/network?${q}`, token, undefined, (waitS + 15) * 1000);
+  }
+
+  async reportNetwork(token: string, host: string, report: NetworkReport): Promise<void> {
+    await this.#call('PUT', `${NETWORK_AGENT_API_PREFIX}/hosts/${encodeURIComponent(host)}/network/report`, token, report);
+  }
+
+  /** A client bound to one host and a token source, retrying once with a fresh token after a 401. */
+  forAgent(host: string, token: () => Promise<string>, invalidate: () => void = () => {}): AgentNetworkClient {
+    const withToken = async <T>(fn: (t: string) => Promise<T>): Promise<T> => {
+      try {
+        return await fn(await token());
+      } catch (err) {
+        if (!(err instanceof NeutronFault && err.status === 401)) throw err;
+        invalidate();
+        return fn(await token());
+      }
+    };
+    return {
+      host,
+      registerEndpoint: (address) => withToken((t) => this.registerEndpoint(t, host, address)),
+      plan: (revision, waitS) => withToken((t) => this.networkPlan(t, host, revision, waitS)),
+      report: (report) => withToken((t) => this.reportNetwork(t, host, report)),
+    };
   }
 
   /** The aliases of the extensions the service implements. */
