@@ -49,7 +49,7 @@ export const networkPolicyRules = {
   delete_network: ADMIN_OR_PROJECT_MEMBER,
 
   create_subnet: ADMIN_OR_NET_OWNER_MEMBER,
-  get_subnet: `${ADMIN_OR_PROJECT_READER} or ${NET_OWNER_READER} or rule:shared or ${SERVICE}`,
+  get_subnet: `${ADMIN_OR_PROJECT_READER} or ${NET_OWNER_READER} or rule:shared or rule:external or ${SERVICE}`,
   update_subnet: ADMIN_OR_NET_OWNER_MEMBER,
   delete_subnet: ADMIN_OR_NET_OWNER_MEMBER,
 

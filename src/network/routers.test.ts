@@ -162,6 +162,17 @@ for (const { engine, skip } of ENGINES) {
       await t.ok(204, 'DELETE', `/v2.0/subnets/${a.subnet.id}`, undefined, member.token);
     });
 
+    it('attaches one of two overlapping subnets sent at once, never both', async () => {
+      const r = (await t.ok(201, 'POST', '/v2.0/routers', { router: { name: 'race' } }, member.token)).router;
+      const x = await net('10.65.0.0/24');
+      const y = await net('10.65.0.0/25');
+      const results = await Promise.all([x, y].map((n) => t.call('PUT', `/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: n.subnet.id }, member.token)));
+      assert.deepEqual(results.map((res) => res.statusCode).sort(), [200, 400], results.map((res) => res.body).join(' | '));
+      const won = results.find((res) => res.statusCode === 200)!.json();
+      await t.ok(200, 'PUT', `/v2.0/routers/${r.id}/remove_router_interface`, { port_id: won.port_id }, member.token);
+      await t.ok(204, 'DELETE', `/v2.0/routers/${r.id}`, undefined, member.token);
+    });
+
     it('allocates, associates, moves, disassociates and releases floating IPs', async () => {
       const inner = await net('10.70.0.0/24');
       const r = (await t.ok(201, 'POST', '/v2.0/routers', { router: { name: 'fip-r', external_gateway_info: { network_id: publicId } } }, member.token)).router;

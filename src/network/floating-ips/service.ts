@@ -136,7 +136,7 @@ export async function updateFloatingIp(db: Kysely<NetworkTables>, caller: Caller
   const body = parseBody(raw, 'floatingip', FLOATINGIP_SPEC, 'update');
   const v = body.values;
   caller.authorize(['update_floatingip'], floatingIpTarget(existing));
-  return inTransaction(db, async (tx) => {
+  return retryOnConflict(db, () => inTransaction(db, async (tx) => {
     const fip: FloatingIpRow = { ...existing };
     const fixedIp = 'fixed_ip_address' in v ? v.fixed_ip_address as string | null : null;
     // Without port_id the body keeps the current port (Neutron re-resolves it, e.g. for a new fixed IP).
@@ -156,17 +156,17 @@ export async function updateFloatingIp(db: Kysely<NetworkTables>, caller: Caller
     await tx.updateTable('floating_ip').set(rest).where('id', '=', fip.id).execute();
     await bumpPlan(tx);
     return fip;
-  });
+  }));
 }
 
 /** Releases a floating IP: its row and the port that held its address. */
 export async function deleteFloatingIp(db: Kysely<NetworkTables>, fip: FloatingIpRow): Promise<void> {
-  await inTransaction(db, async (tx) => {
+  await retryOnConflict(db, () => inTransaction(db, async (tx) => {
     await deleteTags(tx, [fip.id, fip.floating_port_id]);
     await tx.deleteFrom('floating_ip').where('id', '=', fip.id).execute();
     await tx.deleteFrom('port').where('id', '=', fip.floating_port_id).execute();
     await bumpPlan(tx);
-  });
+  }));
 }
 
 /** Disassociates the floating IPs of a port being deleted (Neutron's disassociate_floatingips). */

@@ -156,6 +156,15 @@ async function checkRoutes(tx: Kysely<NetworkTables>, routes: readonly Route[], 
   }
 }
 
+/**
+ * Takes the router's row lock until the transaction ends: two interface or gateway changes of one router
+ * (say, two overlapping subnets attached at once) take turns, so each sees the other's ports. Taken first,
+ * before any subnet lock, so every writer locks in the same order.
+ */
+async function lockRouter(tx: Kysely<NetworkTables>, routerId: string): Promise<void> {
+  await tx.updateTable('router').set((eb) => ({ revision_number: eb.ref('revision_number') })).where('id', '=', routerId).execute();
+}
+
 /** Floating IPs that reach their ports through this router. */
 async function routerFloatingIps(tx: Kysely<NetworkTables>, routerId: string): Promise<Array<{ fixed_ip_address: string | null; fixed_port_id: string | null }>> {
   return tx.selectFrom('floating_ip').select(['fixed_ip_address', 'fixed_port_id']).where('router_id', '=', routerId).execute();
@@ -258,6 +267,7 @@ export async function updateRouter(db: Kysely<NetworkTables>, caller: Caller, ex
   const v = body.values;
   caller.authorize(routerActions('update', raw, body.given), routerTarget(existing));
   return retryOnConflict(db, () => inTransaction(db, async (tx) => {
+    await lockRouter(tx, existing.id);
     const row = await tx.selectFrom('router').selectAll().where('id', '=', existing.id).executeTakeFirst();
     const r = routerFromRow(row ?? routerToRow(existing));
     if ('name' in v) r.name = v.name as string;
@@ -282,7 +292,8 @@ export async function updateRouter(db: Kysely<NetworkTables>, caller: Caller, ex
 
 /** Deletes a router without interfaces (RouterInUse otherwise), with its gateway port. */
 export async function deleteRouter(db: Kysely<NetworkTables>, router: Router): Promise<void> {
-  await inTransaction(db, async (tx) => {
+  await retryOnConflict(db, () => inTransaction(db, async (tx) => {
+    await lockRouter(tx, router.id);
     const ports = await portsOf(tx, router.id);
     const interfaces = ports.filter((p) => p.deviceOwner === DEVICE_OWNER_ROUTER_INTF);
     if (interfaces.length > 0) throw routerInUse(router.id, `has ports still attached: ${interfaces.map((p) => p.id).join(', ')}`);
@@ -291,7 +302,7 @@ export async function deleteRouter(db: Kysely<NetworkTables>, router: Router): P
     await deleteTags(tx, [router.id]);
     await tx.deleteFrom('router').where('id', '=', router.id).execute();
     await bumpPlan(tx);
-  });
+  }));
 }
 
 /** What add_router_interface and remove_router_interface answer. */
@@ -332,6 +343,7 @@ export async function addInterface(db: Kysely<NetworkTables>, caller: Caller, ro
   caller.authorize(['add_router_interface'], routerTarget(router));
   const req = parseInterfaceBody(raw, false);
   return retryOnConflict(db, () => inTransaction(db, async (tx) => {
+    await lockRouter(tx, router.id);
     const ports = await portsOf(tx, router.id);
     const host = (await tx.selectFrom('router').select('host').where('id', '=', router.id).executeTakeFirst())?.host ?? router.host;
     let info: InterfaceInfo;
@@ -393,7 +405,8 @@ async function checkInterfaceUnused(tx: Kysely<NetworkTables>, router: Router, s
 export async function removeInterface(db: Kysely<NetworkTables>, caller: Caller, router: Router, raw: unknown): Promise<InterfaceInfo> {
   caller.authorize(['remove_router_interface'], routerTarget(router));
   const req = parseInterfaceBody(raw, true);
-  return inTransaction(db, async (tx) => {
+  return retryOnConflict(db, () => inTransaction(db, async (tx) => {
+    await lockRouter(tx, router.id);
     const interfaces = (await portsOf(tx, router.id)).filter((p) => p.deviceOwner === DEVICE_OWNER_ROUTER_INTF);
     let port: RouterPort;
     let subnets: Subnet[];
@@ -417,5 +430,5 @@ export async function removeInterface(db: Kysely<NetworkTables>, caller: Caller,
     await tx.deleteFrom('port').where('id', '=', port.id).execute();
     await bumpPlan(tx);
     return interfaceInfo(router, port, subnets.map((s) => s.id));
-  });
+  }));
 }
