@@ -13,12 +13,14 @@ for (const { engine, skip } of ENGINES) {
     let member: TestUser;
     let network: string;
     let port: string;
+    let router: string;
     before(async () => {
       t = await createTestNetwork(engine);
       member = await t.user('bad-input');
       network = (await t.ok(201, 'POST', '/v2.0/networks', { network: { name: 'keep' } }, member.token)).network.id;
       await t.ok(201, 'POST', '/v2.0/subnets', { subnet: { network_id: network, ip_version: 4, cidr: '10.8.0.0/24' } }, member.token);
       port = (await t.ok(201, 'POST', '/v2.0/ports', { port: { network_id: network } }, member.token)).port.id;
+      router = (await t.ok(201, 'POST', '/v2.0/routers', { router: { name: 'keep' } }, member.token)).router.id;
     });
     after(async () => { await t?.close(); });
 
@@ -73,6 +75,31 @@ for (const { engine, skip } of ENGINES) {
         ['GET', '/v2.0/ports?fixed_ips=bogus', undefined],
         ['GET', '/v2.0/ports?tenant_id=a&project_id=b', undefined],
         ['GET', '/v2.0/networks?mtu=big', undefined],
+        ['POST', '/v2.0/routers', { router: { external_gateway_info: 'public' } }],
+        ['POST', '/v2.0/routers', { router: { external_gateway_info: { network_id: 'x' } } }],
+        ['POST', '/v2.0/routers', { router: { external_gateway_info: { enable_snat: false } } }],
+        ['POST', '/v2.0/routers', { router: { external_gateway_info: { network_id: network, bogus: 1 } } }],
+        ['POST', '/v2.0/routers', { router: { external_gateway_info: { network_id: network, external_fixed_ips: 'x' } } }],
+        ['POST', '/v2.0/routers', { router: { external_gateway_info: { network_id: network, enable_snat: 'sometimes' } } }],
+        ['POST', '/v2.0/routers', { router: { admin_state_up: [] } }],
+        ['POST', '/v2.0/routers', { routers: 'x' }],
+        ['PUT', `/v2.0/routers/${router}`, { router: { routes: 'x' } }],
+        ['PUT', `/v2.0/routers/${router}`, { router: { routes: [{ destination: '10.0.0.0/8' }] } }],
+        ['PUT', `/v2.0/routers/${router}`, { router: { routes: [{ destination: '10.0.0.1/8', nexthop: '10.8.0.5' }] } }],
+        ['PUT', `/v2.0/routers/${router}`, { router: { routes: [{ destination: '10.0.0.0/8', nexthop: 'fe80::1' }] } }],
+        ['PUT', `/v2.0/routers/${router}`, { router: { routes: [{ destination: '10.0.0.0/8', nexthop: '10.8.0.5' }, { destination: '10.0.0.0/8', nexthop: '10.8.0.5' }] } }],
+        ['PUT', `/v2.0/routers/${router}`, { router: { status: 'ACTIVE' } }],
+        ['PUT', `/v2.0/routers/${router}/add_router_interface`, '[]'],
+        ['PUT', `/v2.0/routers/${router}/add_router_interface`, { subnet_id: 5 }],
+        ['PUT', `/v2.0/routers/${router}/add_router_interface`, { port_id: port, subnet_id: port }],
+        ['PUT', `/v2.0/routers/${router}/remove_router_interface`, {}],
+        ['GET', '/v2.0/routers?admin_state_up=maybe', undefined],
+        ['POST', '/v2.0/floatingips', { floatingip: { floating_network_id: network } }],
+        ['POST', '/v2.0/floatingips', { floatingip: { floating_network_id: network, port_id: 'x' } }],
+        ['POST', '/v2.0/floatingips', { floatingip: { floating_network_id: network, floating_ip_address: '300.1.1.1' } }],
+        ['POST', '/v2.0/floatingips', { floatingip: { floating_network_id: network, dns_name: 'x' } }],
+        ['POST', '/v2.0/floatingips', { floatingip: [] }],
+        ['GET', '/v2.0/floatingips?sort_key=port_details&sort_dir=asc', undefined],
       ];
       for (const [method, url, body] of cases) {
         const r = await t.call(method as 'GET', url, body, member.token);
@@ -91,6 +118,9 @@ for (const { engine, skip } of ENGINES) {
       const n = (await t.ok(200, 'GET', `/v2.0/networks/${network}`, undefined, member.token)).network;
       assert.equal(n.name, 'keep');
       assert.equal((await t.ok(200, 'GET', '/v2.0/ports', undefined, member.token)).ports.length, 1);
+      const r = (await t.ok(200, 'GET', `/v2.0/routers/${router}`, undefined, member.token)).router;
+      assert.deepEqual([r.name, r.routes, r.external_gateway_info], ['keep', [], null]);
+      assert.deepEqual((await t.ok(200, 'GET', '/v2.0/floatingips', undefined, member.token)).floatingips, []);
     });
   });
 }
