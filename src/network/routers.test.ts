@@ -288,6 +288,20 @@ for (const { engine, skip } of ENGINES) {
       await t.ok(204, 'DELETE', `/v2.0/quotas/${member.projectId}`);
     });
 
+    it('hands concurrent floating IPs and gateways distinct addresses', async () => {
+      const results = await Promise.all([
+        ...Array.from({ length: 6 }, () => t.call('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: publicId } }, member.token)),
+        ...Array.from({ length: 3 }, (_, i) => t.call('POST', '/v2.0/routers', { router: { name: `gw${i}`, external_gateway_info: { network_id: publicId } } }, member.token)),
+      ]);
+      assert.ok(results.every((r) => r.statusCode === 201), results.map((r) => `${r.statusCode} ${r.body}`).join('\n'));
+      const fips = results.slice(0, 6).map((r) => r.json().floatingip);
+      const routers = results.slice(6).map((r) => r.json().router);
+      const addresses = [...fips.map((f) => f.floating_ip_address), ...routers.map((r) => r.external_gateway_info.external_fixed_ips[0].ip_address)];
+      assert.equal(new Set(addresses).size, 9, addresses.join(','));
+      for (const f of fips) await t.ok(204, 'DELETE', `/v2.0/floatingips/${f.id}`, undefined, member.token);
+      for (const r of routers) await t.ok(204, 'DELETE', `/v2.0/routers/${r.id}`, undefined, member.token);
+    });
+
     it('lists the L3 extensions it implements', async () => {
       const ext = (await t.ok(200, 'GET', '/v2.0/extensions', undefined, member.token)).extensions.map((e: any) => e.alias);
       for (const alias of ['router', 'ext-gw-mode', 'extraroute', 'fip-port-details']) assert.ok(ext.includes(alias), alias);
