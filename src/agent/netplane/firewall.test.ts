@@ -80,8 +80,9 @@ test('router NAT: DNAT and SNAT per floating IP, SNAT of the subnets to the gate
   };
   const s = renderRouterNat(router);
   assert.match(s, /ip daddr 203\.0\.113\.50 dnat ip to 10\.0\.0\.5/);
-  assert.match(s, /oifname "qg[0-9a-f]{10}" ip saddr 10\.0\.0\.5 snat ip to 203\.0\.113\.50\n    oifname "qg[0-9a-f]{10}" ip saddr \{ 10\.0\.0\.0\/24 \} snat ip to 203\.0\.113\.10/);
+  assert.match(s, /oifname "qg[0-9a-f]{10}" ip saddr 10\.0\.0\.5 snat ip to 203\.0\.113\.50\n    iifname != "qg[0-9a-f]{10}" oifname != "qg[0-9a-f]{10}" ct status dnat masquerade\n    oifname "qg[0-9a-f]{10}" ip saddr \{ 10\.0\.0\.0\/24 \} snat ip to 203\.0\.113\.10/);
   assert.doesNotMatch(renderRouterNat({ ...router, gateway: { ...router.gateway!, snat: false } }), /203\.0\.113\.10/);
+  assert.doesNotMatch(renderRouterNat({ ...router, floatingIps: [] }), /masquerade/, 'no hairpin without floating IPs');
   assert.equal(nftCheck(s) ?? '', '');
   assert.equal(renderRouterNat({ ...router, gateway: undefined }).trim().split('\n').length, 2);
 });

@@ -6,7 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { HostNetworkPlan, NetworkPlan, PortPlan, RouterPlan, SecurityGroupRulePlan } from '../../network/agent-protocol.js';
 import { silentLogger } from '../../platform/log.js';
 import { NetPlane } from './netplane.js';
@@ -216,7 +219,12 @@ describe('network data plane', { skip: why, concurrency: false }, () => {
     assert.ok(!pings(a1, '10.0.0.12'));
     await h2.apply(plan2({ a2: { rules: [], portSecurity: false } }));
     assert.equal(await tcpProbe(servers.a3!.ns, '10.0.0.12', 2222), '10.0.0.14');
+    // A port set administratively down passes nothing, and is not reported active.
+    const down = await h2.apply(plan2({ a2: { adminStateUp: false } }));
+    assert.ok(!pings(a1, '10.0.0.12'));
+    assert.ok(down.activePorts.includes(ports.a2!.id), 'its plumbing is in place (the network service shows it DOWN from admin_state_up)');
     await h2.apply(plan2());
+    assert.ok(pings(a1, '10.0.0.12'));
   });
 
   test('router: servers on both hosts reach the external segment, SNATed to the gateway or their floating IP', async () => {
@@ -226,6 +234,21 @@ describe('network data plane', { skip: why, concurrency: false }, () => {
     assert.equal(await tcpProbe(servers.a1!.ns, `${ext}.1`, 8080), `${ext}.10`, 'a1 leaves as the router gateway');
     assert.equal(await tcpProbe(servers.a2!.ns, `${ext}.1`, 8080), `${ext}.50`, 'a2 (host 2, through the router on host 1) leaves as its floating IP');
     assert.ok(!pings(servers.b1!.ns, `${ext}.1`), 'tenant B has no router');
+    assert.equal(await tcpProbe(servers.a1!.ns, `${ext}.50`, 22), '10.0.0.1', 'a server reaches another through its floating IP (hairpin, via the router)');
+
+    // Static routes become kernel routes in the router's namespace, and go with the plan's.
+    const ns = routerNamespace(bed.hosts[0]!.layout, router.id);
+    const plain = router;
+    router = { ...plain, routes: [{ destination: '10.9.0.0/24', nexthop: '10.0.0.14' }] };
+    try {
+      assert.deepEqual((await h1.apply(plan1())).errors ?? [], []);
+      assert.match(sh('ip', ['-n', ns, 'route', 'show']), /10\.9\.0\.0\/24 via 10\.0\.0\.14 dev qr/);
+    } finally {
+      router = plain;
+    }
+    await h1.apply(plan1());
+    assert.doesNotMatch(sh('ip', ['-n', ns, 'route', 'show']), /10\.9\.0\.0/);
+    assert.match(sh('ip', ['-n', ns, 'route', 'show']), new RegExp(`default via ${ext.replace(/\./g, '\\.')}\\.1 dev qg`));
   });
 
   test('floating IP: the root namespace reaches the server through it', async () => {
@@ -254,6 +277,44 @@ describe('network data plane', { skip: why, concurrency: false }, () => {
     assert.ok((await h2.apply(plan2())).activePorts.includes(ports.a2!.id));
     assert.ok(pings(servers.a1!.ns, '10.0.0.12'));
     assert.equal(await tcpProbe(undefined, `${ext}.50`, 22) !== undefined, true, 'the floating IP works again');
+  });
+
+  test('a pass killed (SIGKILL) at any moment is finished by the next', async () => {
+    const layout = bed.hosts[0]!.layout;
+    const file = path.join(os.tmpdir(), `fl-netplane-plan-${process.pid}.json`);
+    const here = (rel: string): string => new URL(rel, import.meta.url).href;
+    // Another process tears host 1 down and builds it again, over and over, until it is killed.
+    const script = [
+      `import { NetPlane } from '${here('./netplane.js')}';`,
+      `import { agentLayout } from '${here('../layout.js')}';`,
+      `import { silentLogger } from '${here('../../platform/log.js')}';`,
+      "import fs from 'node:fs';",
+      'const plan = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));',
+      'const p = new NetPlane(agentLayout(process.argv[2]), silentLogger());',
+      'console.log("go");',
+      'for (;;) { await p.destroy(); await p.apply(plan); }',
+    ].join('\n');
+    try {
+      for (const delay of [0, 40, 90, 150, 240, 400]) {
+        fs.writeFileSync(file, JSON.stringify(plan1()));
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script, file, layout.dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+        await ready(child);
+        await new Promise((r) => setTimeout(r, delay));
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+        const r = await h1.apply(plan1());
+        assert.deepEqual(r.errors ?? [], [], `after a kill at ${delay} ms`);
+        assert.deepEqual(r.activeRouters, [router.id]);
+      }
+      for (const name of ['a1', 'a3', 'b1'] as const) await h1.plugServerPort(ports[name]!, servers[name]!.pid, 'eth0');
+      assert.equal(new Set((await h1.apply(plan1())).activePorts).size, 5);
+      assert.ok(pings(servers.a1!.ns, '10.0.0.12'));
+      assert.ok(pings(servers.b1!.ns, '10.0.0.13'));
+      assert.equal(await tcpProbe(undefined, `${ext}.50`, 22) !== undefined, true);
+      assert.ok(pings(servers.a1!.ns, `${ext}.1`), 'through the router, rebuilt');
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   });
 
   test('an empty plan leaves nothing with the tag', async () => {

@@ -81,6 +81,7 @@ export class NetPlane {
     for (const p of plan.ports) linksOf(p.networkId).set(bridgePortLink(p.id), { up: p.adminStateUp });
     for (const r of routers) for (const leg of routerLegs(r)) linksOf(leg.networkId).set(bridgePortLink(leg.portId), { up: true });
 
+    for (const p of plan.ports) if (!networks.has(p.networkId)) errors.push({ id: p.id, message: `network ${p.networkId} is not in the plan` });
     const external = plan.externalPool === undefined ? undefined : pickExternal(plan.networks, plan.externalPool);
     const segments = new Map<string, SegmentResult>();
     const failedNetworks = new Set<string>();
