@@ -58,9 +58,10 @@ describe('network data plane', { skip: why, concurrency: false }, () => {
   }
 
   function network(id: string, vni: number | undefined, subnet: string, cidr: string, gateway: string, remote?: { endpoint: string; ports: PortPlan[] }): NetworkPlan {
+    const hostRoutes = id === NET_A ? [{ destination: '10.8.0.0/16', nexthop: '10.0.0.14' }] : [];
     return {
       id, ...(vni === undefined ? {} : { vni }), mtu: vni === undefined ? 1500 : 1450, external: vni === undefined,
-      subnets: [{ id: subnet, cidr, gateway, hostRoutes: [], dnsNameservers: [] }],
+      subnets: [{ id: subnet, cidr, gateway, hostRoutes, dnsNameservers: [] }],
       remoteEndpoints: remote ? [remote.endpoint] : [],
       remotePorts: remote ? remote.ports.map((p) => ({ mac: p.mac, endpoint: remote.endpoint })) : [],
     };
@@ -157,6 +158,18 @@ describe('network data plane', { skip: why, concurrency: false }, () => {
     const inside = sh('ip', ['-n', servers.a1!.ns, '-4', 'route', 'show']);
     assert.match(inside, /default via 10\.0\.0\.1 dev eth0/);
     assert.match(inside, /169\.254\.169\.254 dev eth0 scope link/);
+    assert.match(inside, /10\.8\.0\.0\/16 via 10\.0\.0\.14 dev eth0/, 'the subnet\'s host routes');
+    assert.match(sh('ip', ['-n', servers.a1!.ns, '-4', 'addr', 'show', 'eth0']), /inet 10\.0\.0\.11\/24/);
+    assert.match(sh('ip', ['-n', servers.a1!.ns, 'link', 'show', 'eth0']), new RegExp(ports.a1!.mac));
+    await h1.plugServerPort(ports.a1!, servers.a1!.pid, 'eth0'); // again: nothing to change
+
+    // A remote port that leaves the plan leaves the FDB.
+    const without = plan1();
+    without.networks[0] = { ...without.networks[0]!, remotePorts: [] };
+    await h1.apply(without);
+    assert.doesNotMatch(sh('bridge', ['-n', seg, 'fdb', 'show', 'dev', 'vx1001']), new RegExp(ports.a2!.mac));
+    await h1.apply(plan1());
+    assert.match(sh('bridge', ['-n', seg, 'fdb', 'show', 'dev', 'vx1001']), new RegExp(ports.a2!.mac));
     assert.match(sh('ip', ['-n', servers.a1!.ns, 'link', 'show', 'eth0']), /mtu 1450/);
   });
 
@@ -179,6 +192,8 @@ describe('network data plane', { skip: why, concurrency: false }, () => {
     try {
       assert.ok(pings(ns, '10.0.0.12'), 'its own address passes');
       assert.ok(!pings(ns, '10.0.0.12', '10.0.0.99'), 'a spoofed source is dropped');
+      assert.ok(!pings(servers.a2!.ns, '10.0.0.99'));
+      assert.doesNotMatch(sh('ip', ['-n', servers.a2!.ns, 'neigh', 'show', '10.0.0.99']), new RegExp(ports.a1!.mac), 'so is its ARP answer for an address not its own');
       await h1.apply(plan1({ a1: { allowedAddressPairs: [{ ipAddress: '10.0.0.99', macAddress: ports.a1!.mac }] } }));
       assert.ok(pings(ns, '10.0.0.12', '10.0.0.99'), 'an allowed address pair passes');
       await h1.apply(plan1());
@@ -225,6 +240,15 @@ describe('network data plane', { skip: why, concurrency: false }, () => {
     assert.ok(down.activePorts.includes(ports.a2!.id), 'its plumbing is in place (the network service shows it DOWN from admin_state_up)');
     await h2.apply(plan2());
     assert.ok(pings(a1, '10.0.0.12'));
+  });
+
+  test('an unplugged port is gone from the server and the segment; plugged again, it works', async () => {
+    await h1.unplugServerPort(ports.b1!.id);
+    assert.doesNotMatch(sh('ip', ['-n', servers.b1!.ns, 'link', 'show']), /eth0/);
+    assert.ok(!(await h1.apply(plan1())).activePorts.includes(ports.b1!.id));
+    await h1.plugServerPort(ports.b1!, servers.b1!.pid, 'eth0');
+    assert.ok((await h1.apply(plan1())).activePorts.includes(ports.b1!.id));
+    assert.ok(pings(servers.b1!.ns, '10.0.0.13'));
   });
 
   test('router: servers on both hosts reach the external segment, SNATed to the gateway or their floating IP', async () => {
