@@ -1,0 +1,3 @@
+/** The host agent's network data plane: what the agent's main loop and its server reconciler use. */
+export { NetPlane, type PlugOptions } from './netplane.js';
+export { netplanePrefixes, segmentNamespace, routerNamespace, uplinkLink } from './names.js';
