@@ -30,9 +30,15 @@ export interface HostRegistrationReply {
 /** The power state compute wants a server in. `deleted` means: remove it and everything it uses. */
 export type DesiredPower = 'running' | 'stopped' | 'paused' | 'deleted';
 
-/** A network port of a server, as the agent plugs it (from compute's interim IPAM, later Neutron). */
+/**
+ * A network port of a server, as the agent plugs it. `interim` ports come from compute's own IPAM (the
+ * `auto` network until get-me-a-network moves to Neutron) and go into the interim per-project namespace
+ * (src/agent/network.ts); `neutron` ports are Neutron's, bound to the host, and go into the network's
+ * segment once the host's network plan names them (src/agent/netplane).
+ */
 export interface PortSpec {
   id: string;
+  source: 'interim' | 'neutron';
   /** Unicast, locally administered MAC, e.g. fa:16:3e:xx:xx:xx. */
   mac: string;
   ip: string;

@@ -112,7 +112,7 @@ export class InterimIpam {
   portSpecs(ports: readonly ServerPort[], network: ProjectNetwork | undefined): PortSpec[] {
     if (!network) return [];
     return ports.map((p) => ({
-      id: p.id, mac: p.mac, ip: p.ip, prefixLength: 24, gateway: gatewayOf(p.subnetIdx), networkId: network.id, cidr: cidrOf(p.subnetIdx), mtu: MTU,
+      id: p.id, source: 'interim', mac: p.mac, ip: p.ip, prefixLength: 24, gateway: gatewayOf(p.subnetIdx), networkId: network.id, cidr: cidrOf(p.subnetIdx), mtu: MTU,
     }));
   }
 }

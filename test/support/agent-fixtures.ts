@@ -26,7 +26,7 @@ export function testNetwork(): { networkId: string; cidr: string; prefix: string
 
 export function port(net: ReturnType<typeof testNetwork>, host: number): PortSpec {
   const mac = `fa:16:3e:${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
-  return { id: randomUUID(), mac, ip: `${net.prefix}.${host}`, prefixLength: 24, gateway: `${net.prefix}.1`, networkId: net.networkId, cidr: net.cidr, mtu: 1500 };
+  return { id: randomUUID(), source: 'interim', mac, ip: `${net.prefix}.${host}`, prefixLength: 24, gateway: `${net.prefix}.1`, networkId: net.networkId, cidr: net.cidr, mtu: 1500 };
 }
 
 export function serverSpec(imageId: string, ports: PortSpec[], over: Partial<ServerSpec> = {}): ServerSpec {
