@@ -66,6 +66,14 @@ test('segment tables: a chain pair per filtered port, anti-spoofing with address
   assert.match(r.script, /chain ingress1 \{\n    ct state established,related return\n    ct state invalid drop\n    meta l4proto 6 th dport 22 return\n    drop/);
   assert.doesNotMatch(r.script, new RegExp(bridgePortLink(off.id)));
   assert.equal(nftCheck(r.script) ?? '', '');
+  const tunneled = renderSegmentFirewall([a], 'vx1001');
+  assert.match(tunneled.script, /iifname "vx1001" ether type arp arp daddr ip 169\.254\.169\.254 drop/);
+  assert.match(tunneled.script, /oifname "vx1001" ether type ip ip daddr 169\.254\.169\.254 drop/);
+  assert.equal(nftCheck(tunneled.script) ?? '', '');
+  const tunnelOnly = renderSegmentFirewall([off], 'vx1001');
+  assert.doesNotMatch(tunnelOnly.script, /table inet netplane \{\n/);
+  assert.equal(nftCheck(tunnelOnly.script) ?? '', '');
+  assert.throws(() => renderSegmentFirewall([], 'vx1; flush ruleset'));
   const empty = renderSegmentFirewall([off]);
   assert.equal(empty.script.trim().split('\n').length, 4, 'no filtered port: the tables are only removed');
   assert.equal(nftCheck(empty.script) ?? '', '');

@@ -17,6 +17,8 @@
  *    returns on any of the port's rules, else drops.
  *
  * ARP to a port always passes (it is how others find it); frames between unfiltered ports are untouched.
+ * ARP and IPv4 for the metadata address never cross the segment's VXLAN device, so each host's metadata
+ * proxy answers only the servers on its own host.
  */
 import type { PortPlan, SecurityGroupRulePlan } from '../../network/agent-protocol.js';
 import { cidr, cidrText, ipv4, mac } from './addresses.js';
@@ -109,8 +111,13 @@ function filtered(port: PortPlan, index: number): FilteredPort {
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
-/** The script that replaces the segment's tables with ones for these ports (those with port security). */
-export function renderSegmentFirewall(ports: readonly PortPlan[]): FirewallRender {
+const METADATA = '169.254.169.254';
+
+/**
+ * The script that replaces the segment's tables with ones for these ports (those with port security);
+ * `tunnel` is the segment's VXLAN device, if it has one.
+ */
+export function renderSegmentFirewall(ports: readonly PortPlan[], tunnel?: string): FirewallRender {
   const errors: FirewallRender['errors'] = [];
   const out: string[] = [
     // Create-then-delete makes the delete valid whether or not the table was there: one transaction.
@@ -131,7 +138,7 @@ export function renderSegmentFirewall(ports: readonly PortPlan[]): FirewallRende
       blocked.push({ index, link: bridgePortLink(p.id) });
     }
   }
-  if (list.length === 0 && blocked.length === 0) return { script: `${out.join('\n')}\n`, errors };
+  if (list.length === 0 && blocked.length === 0 && tunnel === undefined) return { script: `${out.join('\n')}\n`, errors };
 
   const b: string[] = [`table bridge ${TABLE} {`];
   for (const f of list) {
@@ -139,6 +146,12 @@ export function renderSegmentFirewall(ports: readonly PortPlan[]): FirewallRende
     b.push(`  set addr${f.index} { type ether_addr . ipv4_addr; flags interval; elements = { ${f.spoof.pairs.join(', ')} } }`);
   }
   b.push('  chain forward {', '    type filter hook forward priority -200; policy accept;', '    meta mark set 0');
+  if (tunnel !== undefined) {
+    if (!/^vx\d+$/.test(tunnel)) throw new Error(`bad tunnel device ${tunnel}`);
+    for (const side of ['iifname', 'oifname']) {
+      b.push(`    ${side} "${tunnel}" ether type arp arp daddr ip ${METADATA} drop`, `    ${side} "${tunnel}" ether type ip ip daddr ${METADATA} drop`);
+    }
+  }
   for (const f of blocked) b.push(`    iifname "${f.link}" drop`, `    oifname "${f.link}" drop`);
   for (const f of list) {
     b.push(`    iifname "${f.link}" jump from${f.index}`);
@@ -158,6 +171,7 @@ export function renderSegmentFirewall(ports: readonly PortPlan[]): FirewallRende
   }
   b.push('}');
 
+  if (list.length === 0) return { script: `${[...out, ...b].join('\n')}\n`, errors };
   const i: string[] = [`table inet ${TABLE} {`, '  chain forward {', '    type filter hook forward priority 0; policy accept;'];
   for (const f of list) {
     i.push(`    meta mark & 0xffff0000 == ${hex(f.index << 16 >>> 0)} jump egress${f.index}`);

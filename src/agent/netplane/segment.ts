@@ -105,7 +105,7 @@ export async function applySegment(want: SegmentWant): Promise<SegmentResult> {
   }
   if (vx !== undefined) await programFdb(ns, vx, network, want.endpoint);
 
-  const fw = renderSegmentFirewall(want.ports);
+  const fw = renderSegmentFirewall(want.ports, vx);
   await nftWithSysctls(ns, [[SYSCTL.bridgeCallIptables, '1'], [SYSCTL.forward, network.external ? '1' : '0']], fw.script);
   return { present, errors: fw.errors };
 }
