@@ -14,15 +14,16 @@ function run(cmd, args, opts = {}) {
 /**
  * Debian packages `npm start` needs on the host: mmdebstrap and busybox-static build the base images
  * (src/base-images); docker.io (dockerd, with tini as docker-init), iproute2 and iptables are what each
- * host agent runs its private engine and plumbs its namespaces with (src/agent).
+ * host agent runs its private engine and plumbs its namespaces with (src/agent); nftables (`nft`) is what
+ * the Neutron data plane filters ports and NATs routers with (src/agent/netplane).
  */
-export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'crun', 'iproute2', 'iptables'];
+export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'crun', 'iproute2', 'iptables', 'nftables'];
 
 /**
- * Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest; and
- * what `npm start` needs, since the tests start the cloud.
+ * Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest; ping
+ * (iputils-ping) for the data plane's kernel tests; and what `npm start` needs, since the tests start the cloud.
  */
-export const TEST_PACKAGES = ['postgresql', 'python3-openstackclient', 'python3-openstacksdk', 'tempest', 'keystone-tempest-plugin', ...START_PACKAGES];
+export const TEST_PACKAGES = ['postgresql', 'python3-openstackclient', 'python3-openstacksdk', 'tempest', 'keystone-tempest-plugin', 'iputils-ping', ...START_PACKAGES];
 
 /** Node.js 20 or newer. */
 export function checkNode() {
