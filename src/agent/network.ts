@@ -14,12 +14,14 @@
 import fs from 'node:fs';
 import type { Logger } from '../platform/log.js';
 import type { PortSpec } from '../compute/agent-protocol.js';
+import { VXLAN_PORT } from '../network/agent-protocol.js';
 import { writeFileAtomic } from '../platform/files.js';
 import { ip, ipBatch, ipInPid, ipJson, ipJsonInPid, run, sysctlInNamespace } from './command.js';
 import { freeSlot, slotOf, transitLink, type TransitLink } from './ipv4.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { networkLink, networkNamespace, portLink, shortHash, type AgentLayout } from './layout.js';
 import { deleteNamespace, ensureNamespace, listNamespaces } from './netns.js';
+import { UNDERLAY_HOST_LINK } from './underlay.js';
 
 const ROOT_TRANSIT = { base: '198.19.0.0', slots: 4096 };
 const NETWORK_TRANSIT = { base: '198.19.64.0', slots: 4096 };
@@ -41,7 +43,11 @@ interface IpRoute { dst: string; gateway?: string; dev?: string; type?: string }
 /** What the plumbing of one network needs to know (every port of the network carries it). */
 export type NetworkSpec = Pick<PortSpec, 'networkId' | 'cidr' | 'gateway' | 'prefixLength' | 'mtu'>;
 
-/** The host side of the firewall: tenants may answer, never start, traffic through the host namespace. */
+/**
+ * The host side of the firewall: tenants may answer, never start, traffic through the host namespace.
+ * The machine's underlay (underlay.ts) brings only VXLAN (and ICMP, for path MTU) to the host and is
+ * never a way through it.
+ */
 function hostFirewall(): string {
   return [
     '*filter',
@@ -50,6 +56,11 @@ function hostFirewall(): string {
     ':OUTPUT ACCEPT [0:0]',
     '-A INPUT -i fn+ -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
     '-A INPUT -i fn+ -j DROP',
+    `-A INPUT -i ${UNDERLAY_HOST_LINK} -p udp --dport ${VXLAN_PORT} -j ACCEPT`,
+    `-A INPUT -i ${UNDERLAY_HOST_LINK} -p icmp -j ACCEPT`,
+    `-A INPUT -i ${UNDERLAY_HOST_LINK} -j DROP`,
+    `-A FORWARD -i ${UNDERLAY_HOST_LINK} -j DROP`,
+    `-A FORWARD -o ${UNDERLAY_HOST_LINK} -j DROP`,
     `-A FORWARD -i fn+ -o ${HOST_UPLINK} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
     '-A FORWARD -i fn+ -j DROP',
     'COMMIT',
@@ -183,12 +194,15 @@ export class HostNetwork {
    * Plugs a server's ports into the container whose init has this pid: a veth from the network's bridge
    * into the container's namespace as ethN, with the port's MAC and address, default route via the first
    * port's gateway. Ports already there (same MAC and address) are left alone, so this is cheap to repeat.
+   * Only interim ports are plugged here (Neutron's go through src/agent/netplane); each keeps the ethN
+   * of its place in the server's whole list.
    */
   async plugPorts(pid: number, ports: readonly PortSpec[], fresh = false): Promise<void> {
-    if (ports.length === 0) return;
+    if (ports.every((p) => p.source === 'neutron')) return;
     // A container this pass just started has nothing plugged yet: no need to look.
     const inside = fresh ? [] : await ipJsonInPid<IpAddr>(pid, ['addr', 'show']);
     for (const [i, port] of ports.entries()) {
+      if (port.source === 'neutron') continue;
       const have = inside.find((l) => l.address?.toLowerCase() === port.mac.toLowerCase());
       if (have?.addr_info.some((a) => a.local === port.ip && a.prefixlen === port.prefixLength)) continue;
       if (!this.#ready.has(port.networkId)) await this.ensureNetwork(port);
