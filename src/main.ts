@@ -148,7 +148,7 @@ export async function startCloud(config: Config, logger: Logger, say: (line: str
       fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const agent = await createAgent({
         config, logger: logger.child({ host }), host, zone: 'nova', dataDir,
-        computeUrl: serviceUrl(config, 'compute'), imageUrl: serviceUrl(config, 'image'),
+        computeUrl: serviceUrl(config, 'compute'), imageUrl: serviceUrl(config, 'image'), networkUrl: serviceUrl(config, 'network'),
         session: sessionFor('compute-agent'),
       });
       disposables.add(() => agent.close());

@@ -3,9 +3,11 @@
  * the host with compute and beats its heart every 2 s, long-polls the host's desired servers, and drives
  * each server toward its spec with a level-based reconciler; orphans (containers, files, network
  * namespaces no spec claims) are removed on start and every minute. See docs/design/compute-and-images.md.
+ * With the network service's URL it also follows the host's network plan and drives the Neutron data
+ * plane (network-sync.ts, netplane/; docs/design/networks.md).
  *
  * @example
- *   const agent = await createAgent({ config, logger, host: 'h1', zone: 'nova', dataDir, computeUrl, imageUrl, session });
+ *   const agent = await createAgent({ config, logger, host: 'h1', zone: 'nova', dataDir, computeUrl, imageUrl, networkUrl, session });
  *   …
  *   await agent.close();
  */
@@ -19,6 +21,7 @@ import { writeFileAtomic } from '../platform/files.js';
 import type { ServerSpec } from '../compute/agent-protocol.js';
 import { ComputeClient, type AgentComputeClient } from '../compute/client.js';
 import { ImageClient } from '../image/client.js';
+import { NetworkClient } from '../network/client.js';
 import { startConsoleServer } from './console-server.js';
 import { Engine } from './engine.js';
 import { ImageCache } from './images.js';
@@ -26,10 +29,13 @@ import { INIT_SCRIPT } from './init-script.js';
 import { agentLayout, LABEL, type AgentLayout } from './layout.js';
 import { run } from './command.js';
 import { HostNetwork } from './network.js';
+import { NetworkSync } from './network-sync.js';
+import { NetPlane } from './netplane/index.js';
 import { ServerReconciler } from './reconciler.js';
 import { hostResources } from './resources.js';
 import { ServerFiles } from './server-state.js';
 import { registerHost, sweepAbandonedHosts, unregisterHost } from './sweep.js';
+import { leaveUnderlay } from './underlay.js';
 import { WorkQueue } from './work-queue.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -51,6 +57,11 @@ export interface AgentOptions {
   computeUrl: string;
   /** The image endpoint, e.g. http://127.0.0.1:9292. */
   imageUrl: string;
+  /**
+   * The network service's root, e.g. http://127.0.0.1:9696: the agent follows its host's network plan
+   * there and plugs Neutron ports. Without it the agent plugs interim ports only.
+   */
+  networkUrl?: string;
   /** Logged in as the `compute-agent` service user (a ServiceSession; anything that yields its tokens). */
   session: Pick<ServiceSession, 'token' | 'invalidate'>;
   /** How many servers are worked on at once (default 8). */
@@ -64,8 +75,9 @@ export interface Agent {
   /** Resolves when no server pass is queued or running (tests, benchmarks). */
   settled(): Promise<void>;
   /**
-   * Stops polling and the engine (its servers stop with it) and removes the host's network plumbing;
-   * keeps the data (images, containers, config drives) for the next start, which plumbs everything again.
+   * Stops polling and the engine (its servers stop with it) and removes the host's interim network
+   * plumbing; keeps the data (images, containers, config drives) and the Neutron data plane's namespaces
+   * for the next start, which plumbs everything again and converges on the network plan.
    */
   close(): Promise<void>;
   /** close(), then removes every container, namespace, veth, cgroup and file of this host (tests, decommission). */
@@ -105,8 +117,23 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   const timers: NodeJS.Timeout[] = [];
   let gcSoon: NodeJS.Timeout | undefined;
 
+  const networkSync = opts.networkUrl === undefined ? undefined : new NetworkSync({
+    layout, logger: opts.logger,
+    client: new NetworkClient(opts.networkUrl).forAgent(opts.host, () => opts.session.token(), () => opts.session.invalidate()),
+    // After each plan: servers whose Neutron ports are not in place (the plan named them only now, or a
+    // segment was rebuilt and took their veths) get a pass that plugs them.
+    onApplied: (_plan, report) => {
+      const active = new Set(report.activePorts);
+      for (const s of desired?.values() ?? []) {
+        if (!reconciler.needsPorts(s, active)) continue;
+        reconciler.replug(s.id);
+        queue.add(s.id);
+      }
+    },
+  });
+
   const reconciler = new ServerReconciler({
-    host: opts.host, layout, docker: () => engine.api, network, images, files, compute, logger: opts.logger,
+    host: opts.host, layout, docker: () => engine.api, network, neutron: networkSync, images, files, compute, logger: opts.logger,
     desired: () => desired,
     onServerGone: () => {
       if (gcSoon || closed) return;
@@ -138,7 +165,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       for (const id of files.list()) if (!d.has(id)) queue.add(id);
       await queue.idle();
       const keep = new Map<string, string>();
-      for (const s of d.values()) if (s.power !== 'deleted') for (const p of s.ports) keep.set(p.networkId, p.cidr);
+      for (const s of d.values()) if (s.power !== 'deleted') for (const p of s.ports) if (p.source !== 'neutron') keep.set(p.networkId, p.cidr);
       await network.removeUnusedNetworks(keep);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'garbage collection failed; next round retries');
@@ -212,12 +239,13 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   const recheckNetworks = async (): Promise<void> => {
     await network.ensureHost();
     const nets = new Map<string, ServerSpec['ports'][number]>();
-    for (const s of desired?.values() ?? []) if (s.power !== 'deleted') for (const p of s.ports) nets.set(p.networkId, p);
+    for (const s of desired?.values() ?? []) if (s.power !== 'deleted') for (const p of s.ports) if (p.source !== 'neutron') nets.set(p.networkId, p);
     await network.recheck(nets.values());
   };
   timers.push(setInterval(() => void recheckNetworks().catch((err: Error) => log.warn({ err: err.message }, 'network check failed')), GC_MS));
   for (const t of timers) t.unref();
   void pollLoop();
+  networkSync?.start();
   log.info({ dir: layout.dir, socket: layout.agentSocket, engine: layout.engine.socket }, 'agent started');
 
   async function stop(purge: boolean): Promise<void> {
@@ -226,6 +254,8 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     for (const t of timers) clearInterval(t);
     if (gcSoon) clearTimeout(gcSoon);
     stopEvents?.();
+    // The data plane's namespaces stay as they are: the next start (or destroyHost) takes them from here.
+    await networkSync?.close();
     await queue.close();
     if (purge) for (const c of await engine.api.listContainers(LABEL.server).catch(() => [])) await engine.api.removeContainer(c.Id).catch(() => {});
     await new Promise<void>((r) => consoleServer.close(() => r()));
@@ -250,6 +280,10 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
 
 /** Removes what an agent of `layout` left: namespaces, veths, cgroups, files. Its engine must be stopped. */
 export async function destroyHost(layout: AgentLayout): Promise<void> {
+  // The data plane first (its VXLAN strays sit in the host namespace), then the underlay veth, whose
+  // namespace goes with the last agent's.
+  await new NetPlane(layout, silentLogger()).destroy();
+  await leaveUnderlay(layout);
   await new HostNetwork(layout, silentLogger()).destroy();
   unregisterHost(layout);
   for (const controller of fs.readdirSync('/sys/fs/cgroup', { withFileTypes: true })) {

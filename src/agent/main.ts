@@ -15,7 +15,7 @@ import { ServiceSession } from '../platform/auth/service-session.js';
 import { IdentityClient } from '../identity/client.js';
 import { createAgent } from './index.js';
 
-const USAGE = 'usage: flotilla agent [--host NAME] [--zone ZONE] [--compute-url URL] [--image-url URL] [--identity-url URL]';
+const USAGE = 'usage: flotilla agent [--host NAME] [--zone ZONE] [--compute-url URL] [--image-url URL] [--network-url URL] [--identity-url URL]';
 
 function checkHost(host: string): string {
   if (!isHostName(host)) throw new Error(`invalid host name ${JSON.stringify(host)}\n${USAGE}`);
@@ -30,6 +30,7 @@ export async function runAgentProcess(argv: readonly string[]): Promise<void> {
       zone: { type: 'string' },
       'compute-url': { type: 'string' },
       'image-url': { type: 'string' },
+      'network-url': { type: 'string' },
       'identity-url': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -53,6 +54,7 @@ export async function runAgentProcess(argv: readonly string[]): Promise<void> {
     config, logger, host, zone: values.zone ?? 'nova', dataDir,
     computeUrl: values['compute-url'] ?? serviceUrl(config, 'compute'),
     imageUrl: values['image-url'] ?? serviceUrl(config, 'image'),
+    networkUrl: values['network-url'] ?? serviceUrl(config, 'network'),
     session,
   });
   process.stdout.write(`flotilla agent: host ${host} running (engine ${agent.layout.engine.socket}, console ${agent.layout.agentSocket})\n`);

@@ -14,6 +14,7 @@ import { ServerFault } from './faults.js';
 import type { ImageCache } from './images.js';
 import { containerName, LABEL, type AgentLayout } from './layout.js';
 import type { HostNetwork } from './network.js';
+import type { NeutronPorts } from './network-sync.js';
 import type { AppliedState, ServerFiles } from './server-state.js';
 import type { WorkResult } from './work-queue.js';
 
@@ -25,6 +26,8 @@ export interface ReconcilerDeps {
   layout: AgentLayout;
   docker: () => DockerApi;
   network: HostNetwork;
+  /** Neutron's data plane (ports with `source: 'neutron'`); undefined when the agent has no network service. */
+  neutron: NeutronPorts | undefined;
   images: ImageCache;
   files: ServerFiles;
   compute: AgentComputeClient;
@@ -49,6 +52,8 @@ export class ServerReconciler {
   readonly #reported = new Map<string, string>();
   /** The container pid whose ports were plugged per server (ports are re-plugged for a new pid). */
   readonly #plugged = new Map<string, { pid: number; ports: string }>();
+  /** Each server's Neutron port ids as last plugged, to unplug them when compute no longer lists it. */
+  readonly #neutronPorts = new Map<string, string[]>();
   /** Images known to have /bin/sh (checked on the first container made from each). */
   readonly #shellChecked = new Set<string>();
   /** The generation at which this agent process last started each server (to tell a failed boot). */
@@ -65,7 +70,7 @@ export class ServerReconciler {
     const spec = desired.get(id);
     if (!spec) { await this.#forget(id); return {}; }
     if (spec.power === 'deleted') {
-      await this.#teardown(id);
+      await this.#teardown(id, spec);
       await this.#report(id, { state: 'absent', generation: spec.generation, rebootCount: spec.rebootCount, rebuildCount: spec.rebuildCount });
       return {};
     }
@@ -229,12 +234,45 @@ export class ServerReconciler {
     }
   }
 
+  /**
+   * Interim ports go into the interim per-project namespaces; Neutron ports into their network's segment,
+   * by the port as the host's last applied network plan has it. A Neutron port the plan does not name yet
+   * is left for later: the server is not marked plugged, and the network loop wakes it after each plan it
+   * applies while one of its ports is not in place (see `needsPorts`).
+   */
   async #plugPorts(spec: ServerSpec, pid: number, fresh: boolean): Promise<void> {
     const ports = JSON.stringify(spec.ports);
     const done = this.#plugged.get(spec.id);
     if (done && done.pid === pid && done.ports === ports) return;
     await this.#d.network.plugPorts(pid, spec.ports, fresh);
+    let waiting = 0;
+    const neutronIds: string[] = [];
+    for (const [i, port] of spec.ports.entries()) {
+      if (port.source !== 'neutron') continue;
+      neutronIds.push(port.id);
+      const neutron = this.#d.neutron;
+      if (!neutron) throw new ServerFault(`Port ${port.id} is a Neutron port, and this host's agent runs without the network service.`);
+      const planned = neutron.portPlan(port.id);
+      if (!planned) { waiting += 1; continue; }
+      // ethN by the port's place in the server's list; the first port carries the default route.
+      await neutron.plugServerPort(planned, pid, `eth${i}`, { defaultRoute: i === 0 });
+    }
+    if (neutronIds.length > 0) this.#neutronPorts.set(spec.id, neutronIds);
+    if (waiting > 0) {
+      this.#log.info({ server: spec.id, waiting }, 'Neutron ports not in the host\'s network plan yet: plugged when it names them');
+      return;
+    }
     this.#plugged.set(spec.id, { pid, ports });
+  }
+
+  /** Whether a server has Neutron ports that `active` (the last network report) does not list. */
+  needsPorts(spec: ServerSpec, active: ReadonlySet<string>): boolean {
+    return (spec.power === 'running' || spec.power === 'paused') && spec.ports.some((p) => p.source === 'neutron' && !active.has(p.id));
+  }
+
+  /** Forgets that a server's ports were plugged (its veths went with a rebuilt segment): the next pass plugs them. */
+  replug(id: string): void {
+    this.#plugged.delete(id);
   }
 
   /** A requested snapshot not yet taken: commit, save, upload. */
@@ -247,9 +285,16 @@ export class ServerReconciler {
     this.#log.info({ server: s.spec.id, image: snap.imageId, ms: Date.now() - started }, 'snapshot uploaded');
   }
 
-  /** Removes the server's container and files (delete requested). */
-  async #teardown(id: string): Promise<void> {
+  /**
+   * Removes the server's container and files (delete requested), and its Neutron ports' veths: the
+   * container's end goes with its namespace, the bridge end is removed here rather than left to the next
+   * network pass. Interim ports go with the container; their namespace with the next garbage collection.
+   */
+  async #teardown(id: string, spec?: ServerSpec): Promise<void> {
     await this.#d.docker().removeContainer(containerName(id));
+    const neutronIds = new Set([...(this.#neutronPorts.get(id) ?? []), ...(spec?.ports.filter((p) => p.source === 'neutron').map((p) => p.id) ?? [])]);
+    if (this.#d.neutron) for (const portId of neutronIds) await this.#d.neutron.unplugServerPort(portId);
+    this.#neutronPorts.delete(id);
     this.#d.files.remove(id);
     this.#plugged.delete(id);
     this.#startedAt.delete(id);

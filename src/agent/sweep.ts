@@ -10,6 +10,8 @@ import type { Logger } from '../platform/log.js';
 import { ip } from './command.js';
 import { agentLayout, type AgentLayout } from './layout.js';
 import { deleteNamespace, listNamespaces, processAlive, processArgs } from './netns.js';
+import { netplanePrefixes, uplinkLink } from './netplane/index.js';
+import { leaveUnderlay } from './underlay.js';
 
 const REGISTRY = '/run/flotilla-agents';
 
@@ -39,10 +41,13 @@ export async function sweepAbandonedHosts(log: Logger): Promise<void> {
         try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
       }
     }
+    // Its Neutron segments and routers, its place on the underlay and its uplink into the external segment too.
+    const prefixes = [layout.networkNamespacePrefix, ...netplanePrefixes(layout)];
+    await leaveUnderlay(layout).catch(() => {});
     for (const ns of listNamespaces()) {
-      if (ns === layout.hostNamespace || ns.startsWith(layout.networkNamespacePrefix)) await deleteNamespace(ns).catch(() => {});
+      if (ns === layout.hostNamespace || prefixes.some((p) => ns.startsWith(p))) await deleteNamespace(ns).catch(() => {});
     }
-    await ip(undefined, ['link', 'del', layout.rootLink]).catch(() => { /* went with its namespace */ });
+    for (const link of [layout.rootLink, uplinkLink(layout)]) await ip(undefined, ['link', 'del', link]).catch(() => { /* went with its namespace */ });
     fs.rmSync(path.join(REGISTRY, file), { force: true });
     log.info({ dir, tag: layout.tag }, 'removed what an abandoned host left behind');
   }
