@@ -21,6 +21,7 @@ import type { ServiceDeps, ServiceHandle } from './platform/service.js';
 import type { ServiceName } from './platform/config.js';
 import { createImageService, type ImageTables } from './image/index.js';
 import { createComputeService, type ComputeTables } from './compute/index.js';
+import { createNetworkService, type NetworkTables } from './network/index.js';
 import { ImageClient } from './image/client.js';
 import { defaultImageCacheDir, ensureBaseImages, RECIPES } from './base-images/index.js';
 
@@ -72,11 +73,13 @@ export function catalogEntries(config: Config): CatalogEntrySpec[] {
     { type: 'identity', name: 'keystone', description: 'Flotilla Identity', url: `${serviceUrl(config, 'identity')}/v3` },
     { type: 'image', name: 'glance', description: 'Flotilla Images', url: serviceUrl(config, 'image') },
     { type: 'compute', name: 'nova', description: 'Flotilla Compute', url: `${serviceUrl(config, 'compute')}/v2.1` },
+    // Neutron's catalog URL is its root: clients append /v2.0 themselves.
+    { type: 'network', name: 'neutron', description: 'Flotilla Networks', url: serviceUrl(config, 'network') },
   ];
 }
 
 /** The users Flotilla's own services and agents log in as. */
-export const SERVICE_USERS = ['glance', 'nova', 'compute-agent'] as const;
+export const SERVICE_USERS = ['glance', 'nova', 'neutron', 'compute-agent'] as const;
 export type ServiceUser = (typeof SERVICE_USERS)[number];
 
 /** Service users' passwords: generated on first run, kept in the data dir (0600). */
@@ -115,7 +118,7 @@ export async function startCloud(config: Config, logger: Logger, say: (line: str
     say('bootstrapping identity (domain Default, project admin, user admin, roles, catalog)');
     const passwords = servicePasswords(config);
     const serviceUsers: ServiceUserSpec[] = SERVICE_USERS.map((name) => ({ name, password: passwords[name] }));
-    await identity.bootstrap({ adminPassword: password, resetPassword: fromEnv, region: REGION, services: catalogEntries(config), serviceUsers });
+    const { adminProjectId } = await identity.bootstrap({ adminPassword: password, resetPassword: fromEnv, region: REGION, services: catalogEntries(config), serviceUsers });
     await identity.app.listen({ host: config.bindHost, port: config.ports.identity });
     say(`identity listening on ${serviceUrl(config, 'identity')}/v3`);
 
@@ -138,6 +141,7 @@ export async function startCloud(config: Config, logger: Logger, say: (line: str
     };
     await startService<ImageTables>('image', 'glance', createImageService);
     await startService<ComputeTables>('compute', 'nova', createComputeService);
+    await startService<NetworkTables>('network', 'neutron', (deps) => createNetworkService(deps, { external: { adminProjectId, pool: config.publicPool } }));
 
     // This machine's own compute host: an agent with its private engine, logged in as compute-agent and
     // talking to compute and images over their APIs, as a standalone `flotilla agent` on another host does.

@@ -14,6 +14,7 @@ import { networkMigrations } from './migrations/index.js';
 import { networkPolicyRules } from './policy-rules.js';
 import type { NetworkContext } from './context.js';
 import { versionRoutes } from './versions.js';
+import { agentListRoutes } from './agents/routes.js';
 import { networkRoutes } from './networks/routes.js';
 import { subnetRoutes } from './subnets/routes.js';
 import { portRoutes } from './ports/routes.js';
@@ -25,12 +26,22 @@ import { agentRoutes } from './agent/routes.js';
 import { PlanNotifier } from './agent/notifier.js';
 
 export type { NetworkTables } from './tables.js';
+import { ensureExternalNetwork } from './bootstrap.js';
 export { ensureExternalNetwork, type ExternalNetwork } from './bootstrap.js';
 
 /** Neutron's bodies are small; its API server's default limit is about this size too. */
 const BODY_LIMIT = 1024 * 1024;
 
-export async function createNetworkService(deps: ServiceDeps<NetworkTables>): Promise<ServiceHandle> {
+/** What the deployment gives the network service beyond every service's dependencies. */
+export interface NetworkServiceOptions {
+  /**
+   * Create the external network `public` over `pool` at start, owned by the admin project, if it is
+   * missing (the deployer's step in OpenStack; the all-in-one's here). Idempotent and race-safe.
+   */
+  external?: { adminProjectId: string; pool: string };
+}
+
+export async function createNetworkService(deps: ServiceDeps<NetworkTables>, opts: NetworkServiceOptions = {}): Promise<ServiceHandle> {
   const log = deps.logger.child({ service: 'network' });
   await migrate(deps.database.db, networkMigrations, deps.database.schema);
   const ctx: NetworkContext = {
@@ -45,8 +56,13 @@ export async function createNetworkService(deps: ServiceDeps<NetworkTables>): Pr
   // Any write that ended (its transaction committed) may have moved the plan revision: waiting agents
   // re-read it now instead of at their next one-second check.
   app.addHook('onResponse', async (request) => { if (request.method !== 'GET' && request.method !== 'HEAD') ctx.plans.changed(); });
-  for (const register of [versionRoutes, networkRoutes, subnetRoutes, portRoutes, securityGroupRoutes, quotaRoutes, routerRoutes, floatingIpRoutes, agentRoutes]) {
+  for (const register of [versionRoutes, networkRoutes, subnetRoutes, portRoutes, securityGroupRoutes, quotaRoutes, routerRoutes, floatingIpRoutes, agentRoutes, agentListRoutes]) {
     register(app, ctx);
   }
-  return { app, start: async () => {}, close: async () => { ctx.plans.close(); await app.close(); } };
+  const start = async (): Promise<void> => {
+    if (!opts.external) return;
+    const made = await ensureExternalNetwork(ctx.db, opts.external);
+    if (made.created) log.info({ network: made.networkId, pool: opts.external.pool }, 'created the external network public');
+  };
+  return { app, start, close: async () => { ctx.plans.close(); await app.close(); } };
 }

@@ -45,6 +45,13 @@ export interface Config {
    * each routes its subnets from the root namespace.
    */
   readonly serverPool: ServerPool;
+  /**
+   * The external network `public`'s subnet, where router gateways and floating IPs come from
+   * (FLOTILLA_PUBLIC_POOL, default 198.19.128.0/17): an aligned CIDR inside 198.19.128.0/17 of prefix 17
+   * to 28. Every host routes exactly this pool from the root namespace into its external segment, so two
+   * clouds on one machine need disjoint pools.
+   */
+  readonly publicPool: string;
   readonly identity: {
     /** Token lifetime in seconds. */
     readonly tokenLifetime: number;
@@ -112,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     imageCacheDir: env.FLOTILLA_IMAGE_CACHE || undefined,
     computeHost: computeHost(env.FLOTILLA_COMPUTE_HOST),
     serverPool: serverPool(env.FLOTILLA_SERVER_POOL),
+    publicPool: publicPool(env.FLOTILLA_PUBLIC_POOL),
     identity: Object.freeze({
       tokenLifetime: int(env, 'FLOTILLA_TOKEN_LIFETIME', 3600, 1),
       keyRotationInterval: int(env, 'FLOTILLA_TOKEN_KEY_ROTATION', 86400, 0),
@@ -148,6 +156,18 @@ function computeHost(value: string | undefined): string | undefined {
   const host = value || os.hostname().split('.')[0] || 'localhost';
   if (!isHostName(host)) throw new Error(`FLOTILLA_COMPUTE_HOST must be a host name (letters, digits, '.', '_', '-') or none, not ${JSON.stringify(host)}`);
   return host;
+}
+
+function publicPool(value: string | undefined): string {
+  const cidr = value || '198.19.128.0/17';
+  const m = /^198\.19\.(\d{1,3})\.(\d{1,3})\/(\d{2})$/.exec(cidr);
+  const address = m ? (Number(m[1]) << 8) | Number(m[2]) : NaN;
+  const prefix = Number(m?.[3]);
+  const size = 2 ** (32 - prefix);
+  if (!m || Number(m[1]) > 255 || Number(m[2]) > 255 || prefix < 17 || prefix > 28 || Number(m[1]) < 128 || address % size !== 0) {
+    throw new Error(`FLOTILLA_PUBLIC_POOL must be an aligned CIDR inside 198.19.128.0/17 with a prefix of 17 to 28 (e.g. 198.19.136.0/21), not ${JSON.stringify(cidr)}`);
+  }
+  return cidr;
 }
 
 /** A run of /24s inside 198.18.0.0/16: third octets first … first + count − 1. */

@@ -77,16 +77,17 @@ export interface TestCloud {
 }
 
 /**
- * A server address pool of its own for a test cloud that runs a compute host (see claims.ts): the /20s
- * 198.18.16.0 … 198.18.144.0 (198.18.0.0/20 is left to `npm start`'s default pool, 198.18.160.0 and up
- * to the agent tests). A restart on the same data dir keeps its slot; a slot whose data dir is gone is free.
+ * Address pools of its own for a test cloud that runs a compute host (see claims.ts): servers take the
+ * /20s 198.18.16.0 … 198.18.144.0 (198.18.0.0/20 is left to `npm start`'s default pool, 198.18.160.0 and up
+ * to the agent tests), the external network the /21s 198.19.136.0 … 198.19.200.0 of the same slot. A
+ * restart on the same data dir keeps its slot; a slot whose data dir is gone is free.
  */
-function testServerPool(dataDir: string): string {
+function testPools(dataDir: string): { FLOTILLA_SERVER_POOL: string; FLOTILLA_PUBLIC_POOL: string } {
   const slot = claimSlot({
     kind: 'server-pools', slots: [1, 2, 3, 4, 5, 6, 7, 8, 9], key: dataDir,
     stale: (c) => c.key === undefined || !fs.existsSync(c.key), whenFull: 'oldest',
   });
-  return `198.18.${slot * 16}.0/20`;
+  return { FLOTILLA_SERVER_POOL: `198.18.${slot * 16}.0/20`, FLOTILLA_PUBLIC_POOL: `198.19.${128 + slot * 8}.0/21` };
 }
 
 /** Starts the cloud and waits until it is ready. */
@@ -109,7 +110,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     ...opts.env,
   };
   if (!opts.databaseUrl && !opts.env?.FLOTILLA_DATABASE_URL) delete env.FLOTILLA_DATABASE_URL;
-  if (env.FLOTILLA_COMPUTE_HOST !== 'none' && !opts.env?.FLOTILLA_SERVER_POOL) env.FLOTILLA_SERVER_POOL = testServerPool(dataDir);
+  if (env.FLOTILLA_COMPUTE_HOST !== 'none' && !opts.env?.FLOTILLA_SERVER_POOL) Object.assign(env, testPools(dataDir));
   const cloudsFile = path.join(dataDir, 'clouds.yaml');
   fs.rmSync(cloudsFile, { force: true });
   const child = spawn(process.execPath, serverArgs(), { env: { ...env, ...SERVER_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
