@@ -142,12 +142,16 @@ export function networkRoutes(app: FastifyInstance, ctx: NetworkContext): void {
     const n = await getVisibleNetwork(ctx.db, caller, request.params.id);
     caller.authorize(['delete_network'], networkTarget(n));
     await inTransaction(ctx.db, async (tx) => {
-      // Ports the network service made for itself (DHCP) go with the network; any other port keeps it.
-      const inUse = await tx.selectFrom('port').select('id').where('network_id', '=', n.id).where('device_owner', '!=', 'network:dhcp').executeTakeFirst();
+      // Ports the network service made for itself (DHCP, and the ports holding floating IPs, which go with
+      // their external network as in Neutron's L3 plugin) go with the network; any other port keeps it.
+      const inUse = await tx.selectFrom('port').select('id').where('network_id', '=', n.id).where('device_owner', 'not in', ['network:dhcp', 'network:floatingip']).executeTakeFirst();
       if (inUse) throw networkInUse(n.id);
       const subnets = await tx.selectFrom('subnet').select('id').where('network_id', '=', n.id).execute();
       const ports = await tx.selectFrom('port').select('id').where('network_id', '=', n.id).execute();
-      await deleteTags(tx, [n.id, ...subnets.map((s) => s.id), ...ports.map((p) => p.id)]);
+      const floating = await tx.selectFrom('floating_ip').select('id').where('floating_network_id', '=', n.id).execute();
+      await deleteTags(tx, [n.id, ...subnets.map((s) => s.id), ...ports.map((p) => p.id), ...floating.map((f) => f.id)]);
+      await tx.deleteFrom('floating_ip').where('floating_network_id', '=', n.id).execute();
+      if (floating.length > 0) await bumpPlan(tx);
       await tx.deleteFrom('network').where('id', '=', n.id).execute();
     });
     return reply.code(204).send();
