@@ -7,6 +7,7 @@
  *   node dist/conformance/cli.js identity --identity-url http://127.0.0.1:PORT/v3 --admin-password PW
  *   node dist/conformance/cli.js image [--grow]            # the image suite (tempest.api.image.v2)
  *   node dist/conformance/cli.js compute [--grow]          # the compute suite (conformance/compute.ts)
+ *   node dist/conformance/cli.js network [--grow]          # the network suite (tempest.api.network)
  *
  * Writes conformance/results/<suite>.json like the tests do. Exits 1 when a ratchet test did not pass.
  */
@@ -14,9 +15,10 @@ import { parseArgs } from 'node:util';
 import { COMPUTE_SUITE } from './compute.js';
 import { IDENTITY_SUITE } from './identity.js';
 import { IMAGE_SUITE } from './image.js';
+import { NETWORK_SUITE } from './network.js';
 import { runSuiteCli, type Suite } from './suite.js';
 
-const SUITES: Readonly<Record<string, Suite>> = { identity: IDENTITY_SUITE, image: IMAGE_SUITE, compute: COMPUTE_SUITE };
+const SUITES: Readonly<Record<string, Suite>> = { identity: IDENTITY_SUITE, image: IMAGE_SUITE, compute: COMPUTE_SUITE, network: NETWORK_SUITE };
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -25,7 +27,7 @@ async function main(): Promise<number> {
       grow: { type: 'boolean', default: false },
       'identity-url': { type: 'string' },
       'admin-password': { type: 'string' },
-      concurrency: { type: 'string', default: '2' },
+      concurrency: { type: 'string' },
       'keep-workspace': { type: 'boolean', default: false },
     },
   });
@@ -36,7 +38,7 @@ async function main(): Promise<number> {
   }
   return runSuiteCli(suite, {
     grow: values.grow, identityUrl: values['identity-url'], adminPassword: values['admin-password'],
-    concurrency: Number(values.concurrency), keepWorkspace: values['keep-workspace'],
+    ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}), keepWorkspace: values['keep-workspace'],
   });
 }
 

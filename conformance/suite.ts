@@ -30,10 +30,15 @@ export interface Suite {
   /** Settings of the throwaway cloud it runs against, and how long that cloud may take to be ready. */
   readonly cloudEnv?: Readonly<Record<string, string>>;
   readonly cloudTimeoutMs?: number;
+  /**
+   * Tempest workers when neither the caller nor the CLI says (2 otherwise). A suite whose tests mostly
+   * wait rather than work can run more at once without loading the machine.
+   */
+  readonly concurrency?: number;
   /** How long the whole Tempest run may take (runTempest's default otherwise). */
   readonly timeoutMs?: number;
   /** What tempest.conf needs beyond the identity URL and admin password, read from the running cloud. */
-  target?(identityUrl: string, adminPassword: string): Promise<Pick<TempestRunOptions, 'securityCompliance' | 'compute'>>;
+  target?(identityUrl: string, adminPassword: string): Promise<Pick<TempestRunOptions, 'securityCompliance' | 'compute' | 'network'>>;
 }
 
 export const ratchetFile = (suite: Suite): string => path.join(CONFORMANCE_DIR, `${suite.name}.txt`);
@@ -55,6 +60,7 @@ export async function runSuite(suite: Suite, opts: {
   const target = suite.target ? await suite.target(opts.identityUrl, opts.adminPassword) : {};
   const run = await runTempest({
     ...opts, ...target, regex: suite.selection,
+    concurrency: opts.concurrency ?? suite.concurrency ?? 2,
     ...(suite.timeoutMs !== undefined ? { timeoutMs: suite.timeoutMs } : {}),
   });
   const ratchet = readRatchet(ratchetFile(suite));
@@ -95,7 +101,7 @@ export async function runSuiteCli(suite: Suite, opts: {
   grow: boolean;
   identityUrl?: string | undefined;
   adminPassword?: string | undefined;
-  concurrency: number;
+  concurrency?: number;
   keepWorkspace: boolean;
 }): Promise<number> {
   const unavailable = suite.unavailable();
@@ -112,7 +118,7 @@ export async function runSuiteCli(suite: Suite, opts: {
   }
   try {
     const { run, check, report } = await runSuite(suite, {
-      identityUrl, adminPassword, concurrency: opts.concurrency,
+      identityUrl, adminPassword, ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
       log: (line) => process.stdout.write(`${line}\n`),
     });
     writeReport(resultsFile(suite), report);

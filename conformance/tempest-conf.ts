@@ -21,6 +21,19 @@ export interface TempestTarget {
    * Tempest is told there is no Nova, since no server could ever become ACTIVE.
    */
   compute?: ComputeTarget;
+  /**
+   * The network service as it runs (see conformance/network.ts); without it Tempest is told there is no
+   * Neutron and servers take compute's interim addresses.
+   */
+  network?: NetworkTarget;
+}
+
+/** What Tempest's network tests need to know about Flotilla's Neutron. */
+export interface NetworkTarget {
+  /** The aliases /v2.0/extensions lists, read from the running cloud (so they are true by construction). */
+  extensions: string[];
+  /** The external network (`public`), once the cloud creates one at bootstrap. */
+  publicNetworkId?: string;
 }
 
 /** The images and flavors Tempest's servers boot with. */
@@ -43,9 +56,10 @@ function services(target: TempestTarget): Section {
   return {
     // glance: the image service (Glance v2, src/image).
     nova: target.compute !== undefined, glance: true,
-    // No Neutron until the Networks issue (compute's interim IPAM gives addresses), no block or object
-    // storage, no dashboard.
-    neutron: false, cinder: false, swift: false, horizon: false,
+    // neutron: the network service (src/network), for the suites that test it; the compute suite still
+    // runs without it (servers take compute's interim addresses until compute asks Neutron for ports).
+    // No block or object storage, no dashboard.
+    neutron: target.network !== undefined, cinder: false, swift: false, horizon: false,
     // Options that plugins for our future services register; harmless when those plugins are absent.
     heat: false, magnum: false, murano: false, placement: false,
   };
@@ -131,6 +145,36 @@ function computeSections(c: ComputeTarget): Record<string, Section> {
   };
 }
 
+/** [network] and [network-feature-enabled]: what Flotilla's Neutron v2.0 (src/network) serves. */
+function networkSections(n: NetworkTarget): Record<string, Section> {
+  return {
+    network: {
+      catalog_type: 'network',
+      endpoint_type: 'publicURL',
+      region: 'RegionOne',
+      // Tempest's own tenant networks come from here; any private range works, tenants may overlap.
+      project_network_cidr: '10.100.0.0/16',
+      project_network_mask_bits: 28,
+      // Servers are reached through floating IPs, never their fixed addresses.
+      project_networks_reachable: false,
+      ...(n.publicNetworkId ? { public_network_id: n.publicNetworkId, floating_network_name: 'public' } : {}),
+      // IPv6 subnets are not implemented (IPv4 only); shared networks are.
+      shared_physical_network: false,
+      build_timeout: 60,
+      build_interval: 1,
+    },
+    'network-feature-enabled': {
+      ipv6: false,
+      ipv6_subnet_attributes: false,
+      // Exactly what /v2.0/extensions lists: Tempest's feature checks see the API's own truth.
+      api_extensions: n.extensions.join(','),
+      port_security: n.extensions.includes('port-security'),
+      port_admin_state_change: true,
+      floating_ips: n.extensions.includes('router'),
+    },
+  };
+}
+
 /** The sections of tempest.conf, in the order they are written. */
 export function tempestSections(target: TempestTarget): Record<string, Section> {
   const url = new URL(target.identityUrl);
@@ -146,7 +190,8 @@ export function tempestSections(target: TempestTarget): Record<string, Section> 
       default_credentials_domain_name: 'Default',
       // Tempest creates its own users and projects per test class, so classes can run in parallel.
       use_dynamic_credentials: true,
-      // No Neutron: dynamic credentials must not try to build networks.
+      // Dynamic credentials never build networks: the network tests make their own, and the compute
+      // suite runs without Neutron.
       create_isolated_networks: false,
     },
     identity: {
@@ -193,6 +238,7 @@ export function tempestSections(target: TempestTarget): Record<string, Section> 
     enforce_scope: { keystone: false },
     service_available: services(target),
     ...(target.compute ? computeSections(target.compute) : {}),
+    ...(target.network ? networkSections(target.network) : {}),
     image: {
       catalog_type: 'image',
       endpoint_type: 'public',

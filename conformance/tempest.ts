@@ -54,6 +54,8 @@ export interface TempestRunOptions {
   securityCompliance?: TempestTarget['securityCompliance'];
   /** The compute service's boot images and flavors, when the cloud runs a compute host (see tempest-conf.ts). */
   compute?: TempestTarget['compute'];
+  /** The network service's extensions and external network, when the suite tests Neutron. */
+  network?: TempestTarget['network'];
   /** stestr selection regex. */
   regex: string;
   /** Worker processes; 2 suits the project's 2-core machines. */
@@ -220,6 +222,7 @@ export async function runTempest(opts: TempestRunOptions): Promise<TempestRun> {
       identityUrl: opts.identityUrl, adminPassword: opts.adminPassword, workspace,
       ...(opts.securityCompliance ? { securityCompliance: opts.securityCompliance } : {}),
       ...(opts.compute ? { compute: opts.compute } : {}),
+      ...(opts.network ? { network: opts.network } : {}),
     }), { mode: 0o600 });
     // The logging.conf `tempest init` copies makes every worker truncate one tempest.log; without it,
     // oslo.log appends to [DEFAULT] log_dir/log_file and the request log stays whole.

@@ -32,7 +32,6 @@ export function describeTempestRun(suite: Suite, timeoutMs: number): void {
       const { run, check, report } = await runSuite(suite, {
         identityUrl: cloud!.identityUrl,
         adminPassword: cloud!.adminPassword,
-        concurrency: 2,
         log: (line) => t.diagnostic(line),
       });
       writeReport(resultsFile(suite), report);
