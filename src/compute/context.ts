@@ -22,6 +22,7 @@ import type { ServerGroupStore } from './groups/store.js';
 import type { ServerService } from './servers/service.js';
 import type { ProjectLookup } from './project-lookup.js';
 import type { RevisionNotifier } from './hosts/notifier.js';
+import type { ServerPorts } from './ports.js';
 
 export interface ComputeContext {
   readonly config: Config;
@@ -43,6 +44,8 @@ export interface ComputeContext {
   readonly groups: ServerGroupStore;
   readonly serverService: ServerService;
   readonly notifier: RevisionNotifier;
+  /** Servers' Neutron ports: checked at create, allocated after placement, released after delete. */
+  readonly ports: ServerPorts;
 }
 
 /** The project a caller acts in, or '' for tokens not scoped to a project. */

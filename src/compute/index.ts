@@ -27,6 +27,8 @@ import { ServerGroupStore } from './groups/store.js';
 import { ServerService } from './servers/service.js';
 import { AgentSync } from './servers/agent-sync.js';
 import { InterimIpam } from './ipam.js';
+import { ServerPorts } from './ports.js';
+import { NetworkClient } from '../network/client.js';
 import { IdentityProjectLookup, type ProjectLookup } from './project-lookup.js';
 import { ComputeReconciler } from './reconciler.js';
 import { versionRoutes } from './versions.js';
@@ -47,6 +49,8 @@ import { NotFound } from '../platform/errors.js';
 export type { ComputeTables } from './tables.js';
 
 export interface ComputeServiceOptions {
+  /** The network API's base URL (default: this cloud's network service). */
+  networkUrl?: string;
   /** The image API's base URL (default: this cloud's image service). */
   imageUrl?: string;
   /** Project existence checks (default: through the identity API). */
@@ -73,7 +77,13 @@ export async function createComputeService(deps: ServiceDeps<ComputeTables>, opt
   const actions = new ActionStore(db);
   const hosts = new HostStore(db);
   const ipam = new InterimIpam(deps.config.serverPool);
-  const serverService = new ServerService({ db, servers, actions, hosts, ipam, notifier, log });
+  const ports = new ServerPorts({
+    db, notifier, log,
+    network: new NetworkClient(options.networkUrl ?? serviceUrl(deps.config, 'network')),
+    serviceToken: () => deps.session.token(),
+    actionFailed: (tx, serverId, message) => actions.failOpen(tx, serverId, { message }),
+  });
+  const serverService = new ServerService({ db, servers, actions, hosts, ipam, ports, notifier, log });
   const flavors = new FlavorStore(db);
   await flavors.ensureDefaults();
 
@@ -95,10 +105,11 @@ export async function createComputeService(deps: ServiceDeps<ComputeTables>, opt
     groups: new ServerGroupStore(db),
     serverService,
     notifier,
+    ports,
   };
-  const sync = new AgentSync({ db, servers, actions, hosts, ipam, serverService, notifier });
+  const sync = new AgentSync({ db, servers, actions, hosts, ipam, ports, serverService, notifier });
   const reconciler = new ComputeReconciler({
-    db, servers, hosts, serverService, actions, ipam, notifier, log,
+    db, servers, hosts, serverService, actions, ipam, ports, notifier, log,
     ...(options.reconcileIntervalMs !== undefined ? { intervalMs: options.reconcileIntervalMs } : {}),
     ...(options.hostLostAfterMs !== undefined ? { hostLostAfterMs: options.hostLostAfterMs } : {}),
   });

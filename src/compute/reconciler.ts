@@ -20,6 +20,7 @@ import type { ServerStore } from './servers/store.js';
 import type { ServerService } from './servers/service.js';
 import type { ActionStore } from './servers/actions-store.js';
 import type { InterimIpam } from './ipam.js';
+import { PORTS_RELEASE, type ServerPorts } from './ports.js';
 
 /** A host silent this long is considered lost for pending deletes and builds. */
 export const HOST_LOST_AFTER_MS = 60_000;
@@ -33,6 +34,7 @@ export interface ReconcilerDeps {
   serverService: ServerService;
   actions: ActionStore;
   ipam: InterimIpam;
+  ports: ServerPorts;
   notifier: RevisionNotifier;
   log: Logger;
   intervalMs?: number;
@@ -78,6 +80,7 @@ export class ComputeReconciler {
       const lost = s.host !== null && (view === undefined || (!view.up && view.silentForMs > o.hostLostAfterMs));
       if (s.desired.power === 'deleted' && lost) {
         await inTransaction(o.db, (tx) => o.serverService.finishDelete(tx, s));
+        if (s.portsPending || s.neutronPorts.length > 0) o.ports.kickRelease(s.id);
         o.log.info({ server: s.id, host: s.host }, 'delete completed locally: host lost');
         if (s.host) touched.add(s.host);
         continue;
@@ -92,7 +95,9 @@ export class ComputeReconciler {
         // Only if still building: the agent may have reported in the meantime.
         const cur = await o.servers.find(s.id, tx);
         if (!cur || cur.deleted || cur.launchedAt !== null || cur.fault !== null) return;
-        await tx.updateTable('server').set({ fault: JSON.stringify(fault), host: null, updated_at: fault.created }).where('id', '=', s.id).execute();
+        const neutron = cur.portsPending || cur.neutronPorts.length > 0;
+        await tx.updateTable('server').set({ fault: JSON.stringify(fault), host: null, updated_at: fault.created, ...(neutron ? { ports_pending: PORTS_RELEASE } : {}) })
+          .where('id', '=', s.id).execute();
         await o.ipam.release(tx, s.id);
         await o.actions.failOpen(tx, s.id, { message: fault.message });
         await HostStore.bump(tx, s.host);
@@ -101,5 +106,6 @@ export class ComputeReconciler {
       touched.add(s.host!);
     }
     o.notifier.changed(...touched);
+    await o.ports.reconcile();
   }
 }

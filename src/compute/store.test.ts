@@ -30,7 +30,7 @@ async function insertServer(db: Kysely<ComputeTables>, fields: { id?: string; pr
     id, internal_id: await nextId(db, 'server'), project_id: fields.projectId, user_id: fields.userId ?? 'u', name: 'n', description: null, hostname: 'n',
     image_id: randomUUID(), flavor: JSON.stringify(fields.flavor ?? { id: '1', name: 'm1.tiny', vcpus: 1, ramMb: 512, diskGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} }),
     old_flavor: null, resize_phase: null, key_name: null, key_data: null, user_data: null, config_drive: 0, availability_zone: null,
-    host: fields.host ?? null, reservation_id: 'r-1', launch_index: 0, security_groups: '[]', requested_networks: '"auto"', access_ipv4: null,
+    host: fields.host ?? null, reservation_id: 'r-1', launch_index: 0, security_groups: '[]', requested_networks: '"auto"', ports_pending: 0, access_ipv4: null,
     access_ipv6: null, locked_by: null, locked_reason: null, created_at: now, updated_at: now, launched_at: now, terminated_at: null,
     deleted_at: null, deleted: 0, power: 'running', generation: 1, reboot_count: 0, rebuild_count: 0, task: null, task_generation: 1,
     snapshot_image_id: null, snapshot_requested_at: null, fault: null, obs_state: 'running', obs_generation: 1, obs_fault: null,
@@ -153,7 +153,7 @@ for (const { engine, skip } of ENGINES) {
 
     it('two actions racing on one server: one wins, the other sees the new state', async () => {
       const id = await insertServer(db, { projectId: 'race', host: null });
-      const service = new ServerService({ db, servers: new ServerStore(db), actions: new ActionStore(db), hosts: new HostStore(db), ipam: new InterimIpam(), notifier: new RevisionNotifier(), log: silentLogger() });
+      const service = new ServerService({ db, servers: new ServerStore(db), actions: new ActionStore(db), hosts: new HostStore(db), ipam: new InterimIpam(), ports: { kickRelease: () => {} }, notifier: new RevisionNotifier(), log: silentLogger() });
       const caller: Caller = { userId: 'u', projectId: 'race', requestId: 'req-1', admin: false };
       const stop = () => service.transition(caller, id, { action: 'stop', vmStates: ['active'], change: async () => ({ set: { power: 'stopped' }, task: 'powering-off' }) });
       const results = await Promise.allSettled([stop(), stop()]);

@@ -110,8 +110,10 @@ export interface ServerTable {
   launch_index: number;
   /** JSON [{name}]. */
   security_groups: string;
-  /** JSON: 'none' or 'auto' or [{uuid}], as requested. */
+  /** JSON: 'none' or 'auto' or [{uuid, fixedIp?} | {port}], as requested. */
   requested_networks: string;
+  /** Neutron ports: 0 settled, 1 to allocate (agents do not see the server yet), 2 to release (ports.ts). */
+  ports_pending: number;
   /** JSON ImageMeta: what the server inherited from its image at boot or rebuild (migration 0002). */
   image_meta: string | null;
   access_ipv4: string | null;
@@ -208,6 +210,26 @@ export interface IpamPortTable {
   created_at: string;
 }
 
+/**
+ * A server's port on a Neutron network, as compute allocated (owned = 1) or was given (owned = 0) it, with
+ * the facts the agent plugs it with. Neutron is the authority; this is compute's record of what it bound.
+ */
+export interface NeutronPortTable {
+  server_id: string;
+  /** Order in the server's request: position 0 carries the default route. */
+  position: number;
+  port_id: string;
+  network_id: string;
+  network_name: string;
+  mac: string;
+  ip: string;
+  prefix_length: number;
+  gateway: string | null;
+  cidr: string;
+  mtu: number;
+  owned: number;
+}
+
 export interface ComputeTables {
   sequence: SequenceTable;
   flavor: FlavorTable;
@@ -228,4 +250,5 @@ export interface ComputeTables {
   ipam_network: IpamNetworkTable;
   ipam_subnet: IpamSubnetTable;
   ipam_port: IpamPortTable;
+  neutron_port: NeutronPortTable;
 }

@@ -20,6 +20,7 @@ import type { ServiceHandle } from '../platform/service.js';
 import { createTestIdentity, type TestIdentity } from '../identity/testing.js';
 import { createImageService } from '../image/index.js';
 import type { ImageTables } from '../image/tables.js';
+import { createNetworkService, type NetworkTables } from '../network/index.js';
 import { createComputeService, type ComputeService, type ComputeServiceOptions } from './index.js';
 import type { ComputeTables } from './tables.js';
 import { computeMigrations } from './migrations/index.js';
@@ -60,6 +61,8 @@ export interface TestCompute {
   call(method: InjectOptions['method'], url: string, body?: unknown, opts?: { token?: string | null; version?: string; headers?: Record<string, string> }): Promise<Response>;
   /** Sends an image API request (as admin by default). */
   image(method: InjectOptions['method'], url: string, body?: unknown, token?: string): Promise<Response>;
+  /** The network service's root URL (a real one, beside compute). */
+  networkUrl: string;
   /** Plays a host agent: register or heartbeat. */
   register(host: string, reg?: Partial<HostRegistration>): Promise<Response>;
   /** Plays a host agent: the desired servers (no wait unless given). */
@@ -82,16 +85,20 @@ export async function createTestCompute(engine: Engine = 'sqlite', options: Comp
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-compute-test-'));
   const config = loadConfig({ FLOTILLA_DATA_DIR: dataDir });
   const imageDb = await openTestDatabase<ImageTables>({ service: 'image', engine, dataDir });
+  const networkDb = await openTestDatabase<NetworkTables>({ service: 'network', engine, dataDir });
   const computeDb = await openTestDatabase<ComputeTables>({ service: 'compute', engine, dataDir });
   const identityClient = new IdentityClient(identityUrl);
   const session = (user: string): ServiceSession => new ServiceSession(identityClient, { user, password: 'unused', project: 'service' });
 
   let image: ServiceHandle | undefined;
+  let network: ServiceHandle | undefined;
   let compute: ComputeService | undefined;
   const cleanup = async (): Promise<void> => {
     await compute?.close();
+    await network?.close();
     await image?.close();
     await computeDb.close();
+    await networkDb.close();
     await imageDb.close();
     await identity.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -100,9 +107,15 @@ export async function createTestCompute(engine: Engine = 'sqlite', options: Comp
     image = await createImageService({ config, logger: silentLogger(), database: imageDb.database, validator: identity.service.validator, identity: identityClient, session: session('glance') });
     await image.app.listen({ host: '127.0.0.1', port: 0 });
     const imageUrl = `http://127.0.0.1:${(image.app.server.address() as AddressInfo).port}`;
+    // A real network service, and a real `nova` service user: compute allocates Neutron ports with it.
+    network = await createNetworkService({ config, logger: silentLogger(), database: networkDb.database, validator: identity.service.validator, identity: identityClient, session: session('neutron') });
+    await network.app.listen({ host: '127.0.0.1', port: 0 });
+    const networkUrl = `http://127.0.0.1:${(network.app.server.address() as AddressInfo).port}`;
+    await identity.makeUser({ name: 'nova', role: 'service', project: 'service', password: 'nova-password' });
+    const nova = new ServiceSession(identityClient, { user: 'nova', password: 'nova-password', project: 'service' });
     compute = await createComputeService(
-      { config, logger: silentLogger(), database: computeDb.database, validator: identity.service.validator, identity: identityClient, session: session('nova') },
-      { imageUrl, reconcileIntervalMs: 3_600_000, ...options },
+      { config, logger: silentLogger(), database: computeDb.database, validator: identity.service.validator, identity: identityClient, session: nova },
+      { imageUrl, networkUrl, reconcileIntervalMs: 3_600_000, ...options },
     );
     const c = compute;
     const imageApp = image;
@@ -158,7 +171,7 @@ export async function createTestCompute(engine: Engine = 'sqlite', options: Comp
     };
 
     return {
-      identity, compute: c, database: computeDb.database, imageId, agentToken: agent.token,
+      identity, compute: c, database: computeDb.database, imageId, agentToken: agent.token, networkUrl,
       call, image: imageCall, register, desired, report, converge, makeImage,
       close: cleanup,
     };

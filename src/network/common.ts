@@ -11,12 +11,14 @@ import { isUniqueViolation } from '../platform/db/database.js';
 import type { NetworkTables } from './tables.js';
 
 /**
- * The project a new resource belongs to: the body's project_id, which only admins may set to another
- * project than their own (neutron/api/v2/base.py), else the caller's.
+ * The project a new resource belongs to: the body's project_id, which only admins and services (Nova
+ * creating a server's port for the server's project; neutron/api/v2/base.py checks is_admin or
+ * is_service_role) may set to another project than their own, else the caller's.
  */
 export function ownerProject(caller: Caller, values: Record<string, unknown>): string {
   const given = values.project_id as string | undefined;
-  if (given !== undefined && given !== caller.projectId && !caller.isAdmin) {
+  const service = caller.auth.roles.some((r) => r.name.toLowerCase() === 'service');
+  if (given !== undefined && given !== caller.projectId && !caller.isAdmin && !service) {
     throw httpBadRequest("Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin privileges");
   }
   const project = given ?? caller.projectId;

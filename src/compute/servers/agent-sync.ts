@@ -13,6 +13,7 @@ import type { ServerRecord, ServerStore } from './store.js';
 import type { ServerService } from './service.js';
 import { snapshotPending } from './status.js';
 import type { InterimIpam, ProjectNetwork } from '../ipam.js';
+import { portSpecOf, type ServerPorts } from '../ports.js';
 import type { HostStore } from '../hosts/store.js';
 import type { RevisionNotifier } from '../hosts/notifier.js';
 
@@ -42,7 +43,7 @@ export function specOf(s: ServerRecord, network: ProjectNetwork | undefined, zon
     metadata: s.metadata,
     availabilityZone: s.availabilityZone ?? zone,
     launchIndex: s.launchIndex,
-    ports: ipam.portSpecs(s.ports, network),
+    ports: s.neutronPorts.length > 0 ? s.neutronPorts.map(portSpecOf) : ipam.portSpecs(s.ports, network),
     rebootCount: s.desired.rebootCount,
     rebuildCount: s.desired.rebuildCount,
     ...(pendingSnapshot ? { snapshot: pendingSnapshot } : {}),
@@ -55,6 +56,7 @@ export interface AgentSyncDeps {
   actions: ActionStore;
   hosts: HostStore;
   ipam: InterimIpam;
+  ports: ServerPorts;
   serverService: ServerService;
   notifier: RevisionNotifier;
 }
@@ -68,7 +70,8 @@ export class AgentSync {
     // (harmlessly) as a newer revision on the next poll, never the other way round.
     const revision = await this.deps.hosts.revision(host);
     const h = await this.deps.hosts.host(host);
-    const servers = await this.deps.servers.onHost(host);
+    // A server waiting for its Neutron ports is not the agent's yet: it would boot without them.
+    const servers = (await this.deps.servers.onHost(host)).filter((s) => !s.portsPending);
     const networks = await this.deps.ipam.networks(this.deps.db, servers.map((s) => s.projectId));
     return { revision, servers: servers.map((s) => specOf(s, networks.get(s.projectId), h?.zone ?? 'nova', this.deps.ipam)) };
   }
@@ -102,10 +105,11 @@ export class AgentSync {
       }
       if (s.desired.power === 'deleted' && obs.state === 'absent' && obs.generation >= s.desired.generation) {
         await this.deps.serverService.finishDelete(tx, after);
-        return true;
+        return after.portsPending || after.neutronPorts.length > 0 ? 'deleted-with-ports' : 'deleted';
       }
       return false;
     });
     if (done) this.deps.notifier.changed(host);
+    if (done === 'deleted-with-ports') this.deps.ports.kickRelease(serverId);
   }
 }

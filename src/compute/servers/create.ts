@@ -19,9 +19,10 @@ import { HostStore, COMPUTE_BINARY, DEFAULT_ZONE, isUp } from '../hosts/store.js
 import { ServerGroupStore, type ServerGroup } from '../groups/store.js';
 import { schedule, diskOf, type HostCandidate } from '../scheduler.js';
 import { InterimIpam, NetworkAllocationFailed } from '../ipam.js';
+import { PORTS_ALLOCATE, PORTS_SETTLED, usesNeutron } from '../ports.js';
 import { nextId } from '../sequence.js';
 import type { Caller } from './service.js';
-import type { ImageMeta, ServerRecord } from './store.js';
+import type { ImageMeta, RequestedNetwork, ServerRecord } from './store.js';
 import { customProperties, type ImageRecord } from '../../image/client.js';
 
 export interface CreatePlan {
@@ -43,7 +44,7 @@ export interface CreatePlan {
   metadata: Record<string, string>;
   tags: string[];
   securityGroups: Array<{ name: string }>;
-  networks: 'auto' | 'none' | Array<{ uuid: string }>;
+  networks: 'auto' | 'none' | RequestedNetwork[];
   accessIpv4: string | null;
   accessIpv6: string | null;
   minCount: number;
@@ -51,6 +52,8 @@ export interface CreatePlan {
   group: ServerGroup | null;
   adminPass: string;
   returnReservationId: boolean;
+  /** The networks are Neutron's: ports are allocated after placement (ports.ts). */
+  neutron: boolean;
 }
 
 /** Nova's generate_password: 12 characters without look-alikes. */
@@ -94,26 +97,26 @@ function parseNetworks(request: FastifyRequest, raw: v.Json | undefined): Create
     throw v.invalid('networks', raw, `'${raw}' is not valid under any of the given schemas`);
   }
   if (!Array.isArray(raw)) throw v.invalid('networks', raw, `${JSON.stringify(raw)} is not of type 'array'`);
-  const out: Array<{ uuid: string }> = [];
+  const out: RequestedNetwork[] = [];
   for (const item of raw) {
     if (!v.isObject(item)) throw v.invalid('networks', item, `${JSON.stringify(item)} is not of type 'object'`);
     const allowed = ['fixed_ip', 'port', 'uuid', ...(mv.atLeast('2.32') ? ['tag'] : [])];
     v.onlyKeys(item, allowed, 'networks');
     if (item.port !== undefined && item.port !== null) {
-      const port = v.uuid(item.port, 'port');
-      throw new BadRequest(`Port id ${port} could not be found.`);
+      out.push({ port: v.uuid(item.port, 'port').toLowerCase() });
+      continue;
     }
     if (item.uuid === undefined) throw new BadRequest('Bad network format: missing uuid');
     if (typeof item.uuid !== 'string' || !/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(item.uuid)) {
       if (mv.atLeast('2.37')) throw v.invalid('networks/uuid', item.uuid, `'${String(item.uuid)}' is not a 'uuid'`);
       throw new BadRequest(`Bad networks format: network uuid is not in proper format (${String(item.uuid)})`);
     }
+    let fixedIp: string | undefined;
     if (item.fixed_ip !== undefined) {
-      const ip = v.str(item.fixed_ip, 'fixed_ip', 0, 64);
-      if (!v.isIpv4(ip) && !ip.includes(':')) throw v.invalid('fixed_ip', ip, `'${ip}' is not valid under any of the given schemas`);
-      throw new BadRequest(`Fixed IP address ${ip} cannot be requested until the Networks service is available.`);
+      fixedIp = v.str(item.fixed_ip, 'fixed_ip', 0, 64);
+      if (!v.isIpv4(fixedIp) && !fixedIp.includes(':')) throw v.invalid('fixed_ip', fixedIp, `'${fixedIp}' is not valid under any of the given schemas`);
     }
-    out.push({ uuid: item.uuid.toLowerCase() });
+    out.push({ uuid: item.uuid.toLowerCase(), ...(fixedIp !== undefined ? { fixedIp } : {}) });
   }
   return out.length === 0 ? 'none' : out;
 }
@@ -130,7 +133,7 @@ export function imageMetaOf(image: ImageRecord, flavorRootGb: number): ImageMeta
   };
 }
 
-export async function parseCreate(ctx: ComputeContext, request: FastifyRequest): Promise<Omit<CreatePlan, 'flavor' | 'keyData' | 'group' | 'imageMeta'> & { flavorRef: string; groupId: string | null }> {
+export async function parseCreate(ctx: ComputeContext, request: FastifyRequest): Promise<Omit<CreatePlan, 'flavor' | 'keyData' | 'group' | 'imageMeta' | 'neutron'> & { flavorRef: string; groupId: string | null }> {
   const body = request.body;
   if (!v.isObject(body)) throw new BadRequest("Invalid input for field/attribute server. 'server' is a required property");
   v.onlyKeys(body, ['server', 'os:scheduler_hints', 'OS-SCH-HNT:scheduler_hints'], 'body');
@@ -263,10 +266,21 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
       throw err;
     }
   }
+  // The interim network (`auto`, or its id) gives one port from compute's own IPAM; anything else is
+  // Neutron's, checked here as the caller (ports.ts) and allocated after the server is placed.
+  let neutron = false;
   if (Array.isArray(parsed.networks)) {
     const shared = await inTransaction(ctx.db, (tx) => new InterimIpam().shared(tx));
-    for (const n of parsed.networks) if (n.uuid.replace(/-/g, '') !== shared.id.replace(/-/g, '')) throw new BadRequest(`Network ${n.uuid} could not be found.`);
-    if (parsed.networks.length > 1) throw new BadRequest('Flotilla gives each server one port on its project network until the Networks service lands.');
+    neutron = usesNeutron(parsed.networks, shared.id);
+    if (neutron) {
+      if (parsed.networks.some((n) => 'uuid' in n && n.uuid.replace(/-/g, '') === shared.id.replace(/-/g, ''))) {
+        throw new BadRequest(`Network ${shared.id} (the interim network) cannot be combined with Neutron networks.`);
+      }
+      await ctx.ports.validate(auth.token, parsed.networks, parsed.maxCount, parsed.securityGroups.map((g) => g.name));
+    } else {
+      if (parsed.networks.some((n) => 'fixedIp' in n && n.fixedIp !== undefined)) throw new BadRequest('A fixed IP address cannot be requested on the interim network.');
+      if (parsed.networks.length > 1) throw new BadRequest('The interim network gives each server one port; use Neutron networks for more.');
+    }
   }
   if (parsed.requestedHost !== null) {
     const known = (await ctx.hosts.services({ binary: COMPUTE_BINARY })).some((s) => s.host === parsed.requestedHost!.host);
@@ -277,8 +291,8 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
     zones.add(DEFAULT_ZONE);
     if (!zones.has(parsed.availabilityZone)) throw new BadRequest('The requested availability zone is not available');
   }
-  // Until Neutron, a project's only security group is `default`.
-  for (const sg of parsed.securityGroups) if (sg.name !== 'default') throw new BadRequest(`Security group ${sg.name} not found.`);
+  // On the interim network a project's only security group is `default`.
+  if (!neutron) for (const sg of parsed.securityGroups) if (sg.name !== 'default') throw new BadRequest(`Security group ${sg.name} not found.`);
   let group: ServerGroup | null = null;
   if (parsed.groupId !== null) {
     try {
@@ -291,7 +305,7 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
   }
   await ctx.quotas.checkMetadata(projectId, Object.keys(parsed.metadata).length);
   const { flavorRef: _f, groupId: _g, ...rest } = parsed;
-  return { ...rest, flavor: snapshotOf(flavor), keyData, group, imageMeta: imageMetaOf(image, flavor.rootGb) };
+  return { ...rest, flavor: snapshotOf(flavor), keyData, group, imageMeta: imageMetaOf(image, flavor.rootGb), neutron };
 }
 
 /** The scheduler's view of every host, with what is placed on each. */
@@ -339,7 +353,7 @@ export async function createServers(ctx: ComputeContext, caller: Caller, plan: C
       ids.push(id);
       let host = placement.ok ? placement.hosts[i]! : null;
       let fault: ServerFault | null = placement.ok ? null : { code: 500, message: placement.reason, created: now };
-      if (host && plan.networks !== 'none') {
+      if (host && plan.networks !== 'none' && !plan.neutron) {
         try {
           await ipam.allocate(tx, caller.projectId, host, id);
         } catch (err) {
@@ -356,7 +370,7 @@ export async function createServers(ctx: ComputeContext, caller: Caller, plan: C
         description: plan.description, hostname, image_id: plan.imageId, flavor: JSON.stringify(plan.flavor), old_flavor: null, resize_phase: null,
         key_name: plan.keyName, key_data: plan.keyData, user_data: plan.userData, config_drive: plan.configDrive ? 1 : 0,
         availability_zone: plan.availabilityZone, host, reservation_id: reservationId, launch_index: i,
-        security_groups: JSON.stringify(plan.securityGroups), requested_networks: JSON.stringify(plan.networks), image_meta: JSON.stringify(plan.imageMeta),
+        security_groups: JSON.stringify(plan.securityGroups), requested_networks: JSON.stringify(plan.networks), ports_pending: host && plan.neutron ? PORTS_ALLOCATE : PORTS_SETTLED, image_meta: JSON.stringify(plan.imageMeta),
         access_ipv4: plan.accessIpv4, access_ipv6: plan.accessIpv6, locked_by: null, locked_reason: null,
         created_at: now, updated_at: now, launched_at: null, terminated_at: null, deleted_at: null, deleted: 0,
         power: 'running', generation: 1, reboot_count: 0, rebuild_count: 0, task: null, task_generation: 1,
@@ -377,6 +391,7 @@ export async function createServers(ctx: ComputeContext, caller: Caller, plan: C
     return { ids, hosts: [...hosts] };
   }));
   ctx.notifier.changed(...created.hosts);
+  if (plan.neutron) for (const id of created.ids) ctx.ports.kick(id);
   const servers: ServerRecord[] = [];
   for (const id of created.ids) servers.push(await ctx.servers.get(id));
   return { servers, reservationId };

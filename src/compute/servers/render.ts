@@ -68,7 +68,18 @@ export function hostStatusOf(s: ServerRecord, service: Service | undefined): str
 
 export function addressesOf(s: ServerRecord, state: DerivedState, network: ProjectNetwork | undefined, extend: boolean): Record<string, unknown[]> {
   // Nova hides addresses while the server builds.
-  if (state.vmState === 'building' || !network || s.ports.length === 0) return {};
+  if (state.vmState === 'building') return {};
+  if (s.neutronPorts.length > 0) {
+    // Nova's network info: one list per network name, in port order.
+    const out: Record<string, unknown[]> = {};
+    for (const p of s.neutronPorts) {
+      (out[p.networkName] ??= []).push(extend
+        ? { addr: p.ip, version: 4, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': p.mac }
+        : { addr: p.ip, version: 4 });
+    }
+    return out;
+  }
+  if (!network || s.ports.length === 0) return {};
   return {
     [network.name]: s.ports.map((p) => (extend
       ? { addr: p.ip, version: 4, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': p.mac }

@@ -15,6 +15,7 @@ import type { ActionStore } from './actions-store.js';
 import type { ServerRecord, ServerStore } from './store.js';
 import { deriveState, type DerivedState, type HostView } from './status.js';
 import type { InterimIpam } from '../ipam.js';
+import { PORTS_RELEASE, type ServerPorts } from '../ports.js';
 
 /** Who acts, as the action log records it. */
 export interface Caller {
@@ -55,6 +56,8 @@ export interface ServerServiceDeps {
   actions: ActionStore;
   hosts: HostStore;
   ipam: InterimIpam;
+  /** Only to start a release right after a local delete (the reconciler does it otherwise). */
+  ports: Pick<ServerPorts, 'kickRelease'>;
   notifier: RevisionNotifier;
   log: Logger;
 }
@@ -135,7 +138,10 @@ export class ServerService {
    */
   async finishDelete(tx: Kysely<ComputeTables>, s: ServerRecord): Promise<void> {
     const now = new Date().toISOString();
-    await tx.updateTable('server').set({ deleted: 1, deleted_at: now, terminated_at: now, updated_at: now, task: null }).where('id', '=', s.id).execute();
+    // Neutron ports are given back after the commit (ports.ts), or by the reconciler if that is cut short.
+    const neutron = s.portsPending || s.neutronPorts.length > 0;
+    await tx.updateTable('server').set({ deleted: 1, deleted_at: now, terminated_at: now, updated_at: now, task: null, ...(neutron ? { ports_pending: PORTS_RELEASE } : {}) })
+      .where('id', '=', s.id).execute();
     await this.deps.ipam.release(tx, s.id);
     await tx.deleteFrom('server_group_member').where('server_id', '=', s.id).execute();
     await this.deps.actions.finishKind(tx, s.id, 'delete', null);
@@ -165,5 +171,6 @@ export class ServerService {
         return { set: { power: 'deleted' }, task: 'deleting' };
       },
     });
+    if (!hostUp && (s.portsPending || s.neutronPorts.length > 0)) this.deps.ports.kickRelease(s.id);
   }
 }

@@ -19,6 +19,25 @@ export interface ServerPort {
   subnetIdx: number;
 }
 
+/** One entry of a create's `networks` list: a network (optionally with a fixed address) or a port. */
+export type RequestedNetwork = { uuid: string; fixedIp?: string } | { port: string };
+
+/** A server's Neutron port as compute bound it (see tables.ts NeutronPortTable). */
+export interface NeutronServerPort {
+  position: number;
+  portId: string;
+  networkId: string;
+  networkName: string;
+  mac: string;
+  ip: string;
+  prefixLength: number;
+  gateway: string | null;
+  cidr: string;
+  mtu: number;
+  /** Compute created it (deleted with the server) rather than being given it (unbound, kept). */
+  owned: boolean;
+}
+
 /** What a server inherited from its image (Nova's image_* system metadata); snapshots inherit it in turn. */
 export interface ImageMeta {
   minRam: number;
@@ -52,7 +71,9 @@ export interface ServerRecord {
   reservationId: string;
   launchIndex: number;
   securityGroups: Array<{ name: string }>;
-  requestedNetworks: 'auto' | 'none' | Array<{ uuid: string }>;
+  requestedNetworks: 'auto' | 'none' | RequestedNetwork[];
+  /** Its Neutron ports are still to be allocated: no agent sees the server before they are. */
+  portsPending: boolean;
   accessIpv4: string | null;
   accessIpv6: string | null;
   lockedBy: 'owner' | 'admin' | null;
@@ -90,6 +111,8 @@ export interface ServerRecord {
   metadata: Record<string, string>;
   tags: string[];
   ports: ServerPort[];
+  /** Ports on Neutron networks, in request order (servers on the interim network have none). */
+  neutronPorts: NeutronServerPort[];
   groupId: string | null;
 }
 
@@ -100,7 +123,7 @@ function toRecord(r: Selectable<ServerTable>): ServerRecord {
     oldFlavor: parseJson<FlavorSnapshot | null>(r.old_flavor, null), resizePhase: r.resize_phase, keyName: r.key_name, keyData: r.key_data,
     userData: r.user_data, configDrive: toBool(r.config_drive), availabilityZone: r.availability_zone, host: r.host,
     reservationId: r.reservation_id, launchIndex: r.launch_index, securityGroups: parseJson(r.security_groups, []),
-    requestedNetworks: parseJson(r.requested_networks, 'auto'), accessIpv4: r.access_ipv4, accessIpv6: r.access_ipv6,
+    requestedNetworks: parseJson(r.requested_networks, 'auto'), portsPending: r.ports_pending === 1, accessIpv4: r.access_ipv4, accessIpv6: r.access_ipv6,
     lockedBy: r.locked_by as ServerRecord['lockedBy'], lockedReason: r.locked_reason,
     createdAt: r.created_at, updatedAt: r.updated_at, launchedAt: r.launched_at, terminatedAt: r.terminated_at,
     deletedAt: r.deleted_at, deleted: toBool(r.deleted),
@@ -116,7 +139,7 @@ function toRecord(r: Selectable<ServerTable>): ServerRecord {
       startedAt: r.obs_started_at, rebootCount: r.obs_reboot_count, rebuildCount: r.obs_rebuild_count,
       snapshotDone: r.obs_snapshot_done, at: r.observed_at,
     },
-    metadata: {}, tags: [], ports: [], groupId: null,
+    metadata: {}, tags: [], ports: [], neutronPorts: [], groupId: null,
   };
 }
 
@@ -147,6 +170,12 @@ export class ServerStore {
       for (const t of await db.selectFrom('server_tag').selectAll().where('server_id', 'in', chunk).orderBy('tag').execute()) byId.get(t.server_id)!.tags.push(t.tag);
       for (const p of await db.selectFrom('ipam_port').selectAll().where('server_id', 'in', chunk).orderBy('created_at').execute()) {
         byId.get(p.server_id)!.ports.push({ id: p.id, ip: p.ip, mac: p.mac, host: p.host, subnetIdx: p.subnet_idx });
+      }
+      for (const p of await db.selectFrom('neutron_port').selectAll().where('server_id', 'in', chunk).orderBy('position').execute()) {
+        byId.get(p.server_id)!.neutronPorts.push({
+          position: p.position, portId: p.port_id, networkId: p.network_id, networkName: p.network_name, mac: p.mac, ip: p.ip,
+          prefixLength: p.prefix_length, gateway: p.gateway, cidr: p.cidr, mtu: p.mtu, owned: p.owned === 1,
+        });
       }
       for (const g of await db.selectFrom('server_group_member').selectAll().where('server_id', 'in', chunk).execute()) byId.get(g.server_id)!.groupId = g.group_id;
     }
