@@ -51,7 +51,7 @@ for (const { engine, skip } of ENGINES) {
       assert.equal(s.gateway_ip, '198.19.210.1');
       assert.equal(s.enable_dhcp, false);
       assert.equal((await t.ok(200, 'GET', '/v2.0/networks?name=public')).networks.length, 1);
-      assert.equal((await t.ok(200, 'GET', `/v2.0/subnets/${made[0]!.subnetId}`, undefined, member.token)).subnet.cidr, POOL, 'external subnets are visible to all');
+      await t.ok(404, 'GET', `/v2.0/subnets/${made[0]!.subnetId}`, undefined, member.token);
       assert.ok((await t.ok(200, 'GET', '/v2.0/networks', undefined, member.token)).networks.some((x: any) => x.id === publicId), 'everyone sees the external network');
     });
 

@@ -1,6 +1,6 @@
 /**
  * Subnets: rows <-> the domain type, the caller's view of them (own project's, those of networks it owns,
- * and those of shared and external networks, as get_subnet allows) and rendering.
+ * and those of shared networks, as get_subnet allows) and rendering.
  */
 import type { Kysely, Selectable } from 'kysely';
 import { fromBool, parseJson, toBool } from '../../platform/db/database.js';
@@ -80,7 +80,7 @@ export function subnetTarget(s: Subnet, n: Network): Record<string, unknown> {
 export async function visibleSubnets(db: Kysely<NetworkTables>, caller: Caller): Promise<Array<{ subnet: Subnet; network: Network }>> {
   let q = db.selectFrom('subnet').innerJoin('network', 'network.id', 'subnet.network_id').selectAll('subnet');
   if (!caller.isAdmin && !caller.can('service_api', {})) {
-    q = q.where((eb) => eb.or([eb('subnet.project_id', '=', caller.projectId), eb('network.project_id', '=', caller.projectId), eb('network.shared', '=', 1), eb('network.external', '=', 1)]));
+    q = q.where((eb) => eb.or([eb('subnet.project_id', '=', caller.projectId), eb('network.project_id', '=', caller.projectId), eb('network.shared', '=', 1)]));
   }
   const rows = await q.orderBy('subnet.created_at').orderBy('subnet.id').execute();
   const networks = new Map<string, Network>();
