@@ -5,14 +5,14 @@
  * network API (admin): a network with a subnet, a router with its gateway on `public` and an interface,
  * and a port bound to each host. Shown on the real kernel: each host builds the network's segment with
  * VXLAN flood and FDB entries pointing at the other host's endpoint, the router namespace stands on the
- * host the service placed it on, the router's ports turn ACTIVE, the machine reaches the router's gateway
- * address through the uplink, a segment namespace deleted by hand comes back within a minute, and
- * deleting the resources removes the namespaces on both hosts.
- *
- * Servers with Neutron ports end to end need compute's side; until then the bound ports are plugged here
- * into stand-in "servers" (a namespace with a sleep in it) by the data plane's own plugServerPort, with
- * the port and network as the host's plan gives them, exactly as the agent's reconciler plugs a server's
- * port. They then turn ACTIVE from the agents' reports and reach each other across hosts over VXLAN.
+ * host the service placed it on, the router's ports turn ACTIVE, and the machine reaches the router's
+ * gateway address through the uplink. Ports bound by hand are plugged into stand-in "servers" (a
+ * namespace with a sleep in it) by the data plane's own plugServerPort, with the port and network as the
+ * host's plan gives them; they turn ACTIVE from the agents' reports and reach each other over VXLAN.
+ * Then real servers (`server create --network`, one per host): the agents plug their Neutron ports, the
+ * ports turn ACTIVE, the servers reach each other and the router across hosts, and a floating IP reaches
+ * one from the machine. A segment namespace deleted by hand comes back within a minute with its server
+ * plugged again; deleting the servers and the resources removes every namespace on both hosts.
  * The tenant subnet (10.77.0.0/24) is the tenant's choice and exists only inside namespaces of this test.
  */
 import { after, before, describe, it } from 'node:test';
@@ -31,7 +31,8 @@ import { plugServerPort } from '../src/agent/netplane/server-port.js';
 import { UNDERLAY_HOST_LINK, UNDERLAY_NAMESPACE, underlayLink } from '../src/agent/underlay.js';
 import { NETWORK_RESYNC_MS } from '../src/agent/network-sync.js';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
-import { cleanupHost, computeUnavailable, hostLayout } from './support/compute.js';
+import { openstack, openstackJson } from './support/cli.js';
+import { addressesOf, cleanupHost, computeUnavailable, hostLayout, type ServerView } from './support/compute.js';
 import { KeystoneClient } from './support/keystone.js';
 
 const skip = computeUnavailable('nft', 'bridge', 'nsenter');
@@ -90,6 +91,7 @@ describe('host agents drive the Neutron data plane', { skip, concurrency: false 
   let routerId = '';
   let routerHost: Host = 'h1';
   const ports = {} as Record<Host, NeutronPort>;
+  const servers = {} as Record<Host, ServerView>;
 
   async function startH2(): Promise<void> {
     const p = spawn(process.execPath, [...serverArgs(), 'agent', '--host', 'h2'], {
@@ -113,15 +115,18 @@ describe('host agents drive the Neutron data plane', { skip, concurrency: false 
   /** A host's plan as its agent gets it (read with the agent's own credentials; no long poll). */
   const planOf = (host: Host): Promise<HostNetworkPlan> => network.networkPlan(agentToken, host, -1, 0);
   const other = (host: Host): Host => (host === 'h1' ? 'h2' : 'h1');
+  const networkUrl = (): string => `http://127.0.0.1:${cloud!.flotillaEnv.FLOTILLA_NETWORK_PORT}`;
+  const addresses = (host: Host): string => addressesOf(servers[host])[0]!;
+  const serverPortGroups = async (): Promise<string[]> => (await network.getPort(token, ports.h1.id)).security_groups;
   const endpointOf = (host: Host): string | undefined =>
     ipJson<Addr>(layouts[host].hostNamespace, ['addr', 'show', 'dev', UNDERLAY_HOST_LINK])[0]?.addr_info?.find((a) => a.family === 'inet')?.local;
 
   before(async () => {
-    cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: 'h1', FLOTILLA_BASE_IMAGES: 'none' }, timeoutMs: 180_000 });
+    cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: 'h1', FLOTILLA_BASE_IMAGES: 'busybox' }, timeoutMs: 180_000 });
     dataDir = cloud.dataDir;
     for (const h of HOSTS) layouts[h] = hostLayout(dataDir, h);
     await startH2();
-    network = new NetworkClient(`http://127.0.0.1:${cloud.flotillaEnv.FLOTILLA_NETWORK_PORT}`);
+    network = new NetworkClient(networkUrl());
     token = await new KeystoneClient(cloud.identityUrl).login('admin', cloud.adminPassword, { project: 'admin' });
     const passwords = JSON.parse(fs.readFileSync(path.join(dataDir, 'service-passwords.json'), 'utf8')) as Record<string, string>;
     agentToken = await new KeystoneClient(cloud.identityUrl).login('compute-agent', passwords['compute-agent']!, { project: 'service' });
@@ -244,7 +249,51 @@ describe('host agents drive the Neutron data plane', { skip, concurrency: false 
     for (const ns of [h1ns, h2ns]) assert.ok(pings(ns, '10.77.0.1'), `${ns} reaches the router's interface (on ${routerHost})`);
   });
 
-  it('a segment namespace deleted by hand is rebuilt within a minute', { timeout: 120_000 }, async () => {
+  /** The pid of a server's init, to look from inside its network namespace. */
+  function serverPid(host: Host, serverId: string): number {
+    const r = spawnSync('docker', ['-H', `unix://${layouts[host].engine.socket}`, 'inspect', '-f', '{{.State.Pid}}', `flotilla-${serverId}`], { encoding: 'utf8' });
+    return Number(r.stdout.trim());
+  }
+  /** Whether the server on `host` reaches `ip` by ping (busybox's, run in the server's network namespace). */
+  function serverPings(host: Host, ip: string): boolean {
+    return spawnSync('nsenter', [`--net=/proc/${serverPid(host, servers[host].id)}/ns/net`, 'busybox', 'ping', '-c', '1', '-W', '1', ip]).status === 0;
+  }
+  const serverPort = async (host: Host): Promise<NeutronPort> => (await network.listPorts(token, { device_id: servers[host].id }))[0]!;
+
+  it('servers on the network, one per host: their Neutron ports are plugged and ACTIVE, they reach each other and the router, a floating IP reaches one from the machine', { timeout: 300_000 }, async () => {
+    const env = cloud!.cliEnv;
+    // The default group lets its members in; ICMP from anywhere too, for the floating IP's ping.
+    const group = (await serverPortGroups())[0]!;
+    const rule = await fetch(`${networkUrl()}/v2.0/security-group-rules`, {
+      method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+      body: JSON.stringify({ security_group_rule: { security_group_id: group, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp' } }),
+    });
+    assert.equal(rule.status, 201, await rule.text());
+    for (const h of HOSTS) {
+      const t0 = Date.now();
+      servers[h] = await openstackJson<ServerView>(env, 'server', 'create', '--image', 'busybox', '--flavor', 'm1.tiny', '--network', 'agent-net',
+        '--availability-zone', `nova:${h}`, '--wait', `agent-net-${h}`);
+      assert.equal(servers[h].status, 'ACTIVE', JSON.stringify(servers[h]));
+      const port = await until(`server on ${h}: its port ACTIVE`, 30_000, async () => {
+        const p = await serverPort(h);
+        return p?.status === 'ACTIVE' ? p : undefined;
+      });
+      assert.equal(port['binding:host_id'], h);
+      console.log(`# server on ${h}: ACTIVE with its port ACTIVE ${Date.now() - t0} ms after create; ${addressesOf(servers[h]).join(', ')}`);
+    }
+    const ipOf = (h: Host): string => addressesOf(servers[h])[0]!;
+    await until(`the server on h1 reaches the server on h2 (${ipOf('h2')})`, 15_000, () => (serverPings('h1', ipOf('h2')) ? true : undefined));
+    assert.ok(serverPings('h2', ipOf('h1')), 'h2 → h1');
+    for (const h of HOSTS) assert.ok(serverPings(h, '10.77.0.1'), `the server on ${h} reaches the router's interface on ${routerHost}`);
+
+    const publicNet = (await network.listNetworks(token, { name: 'public' }))[0]!;
+    const fip = await network.createFloatingIp(token, { floating_network_id: publicNet.id, port_id: (await serverPort(other(routerHost))).id });
+    console.log(`# floating IP ${fip.floating_ip_address} → ${ipOf(other(routerHost))} (server on ${other(routerHost)}, router on ${routerHost})`);
+    await until(`ping ${fip.floating_ip_address} from the root namespace`, 30_000, () => (pings(undefined, fip.floating_ip_address) ? true : undefined));
+    await network.deleteFloatingIp(token, fip.id);
+  });
+
+  it('a segment namespace deleted by hand is rebuilt within a minute, its server plugged again', { timeout: 120_000 }, async () => {
     const host = other(routerHost);
     const seg = segmentNamespace(layouts[host], netId);
     const vni = (await network.getNetwork(token, netId))['provider:segmentation_id'];
@@ -255,11 +304,19 @@ describe('host agents drive the Neutron data plane', { skip, concurrency: false 
     const s = (Date.now() - t0) / 1000;
     console.log(`# ${host}'s segment, deleted by hand, was back with its VXLAN flood entry after ${s.toFixed(1)} s`);
     assert.ok(s < 60);
-    // Its stand-in's veth went with the namespace: the port is reported DOWN (a real server is re-plugged by its reconciler).
+    // The server's veth went with the namespace and its reconciler plugs it again; the stand-in's stays gone.
+    await until(`the server on ${host} plugged again`, 30_000, () => (serverPings(host, addresses(other(host))) ? true : undefined));
+    console.log(`# the server on ${host} reached the other again ${((Date.now() - t0) / 1000).toFixed(1)} s after the delete`);
     await until(`port-${host} DOWN`, NETWORK_RESYNC_MS + 15_000, async () => ((await network.getPort(token, ports[host].id)).status === 'DOWN' ? true : undefined));
+    await until(`the port of the server on ${host} ACTIVE again`, 15_000, async () => ((await serverPort(host)).status === 'ACTIVE' ? true : undefined));
   });
 
-  it('deleting the resources through the API removes the namespaces on both hosts', { timeout: 120_000 }, async () => {
+  it('deleting the servers and then the resources through the API removes the namespaces on both hosts', { timeout: 180_000 }, async () => {
+    for (const h of HOSTS) {
+      const r = await openstack(cloud!.cliEnv, 'server', 'delete', '--wait', servers[h].id);
+      assert.equal(r.code, 0, r.stderr);
+      await until(`compute gave the port of the server on ${h} back`, 30_000, async () => ((await network.listPorts(token, { device_id: servers[h].id })).length === 0 ? true : undefined));
+    }
     await network.removeRouterInterface(token, routerId, { subnet_id: subnetId });
     await network.deleteRouter(token, routerId);
     for (const h of HOSTS) await network.deletePort(token, ports[h].id);
