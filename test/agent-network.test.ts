@@ -94,6 +94,7 @@ describe('host agents drive the Neutron data plane', { skip, concurrency: false 
   const servers = {} as Record<Host, ServerView>;
 
   async function startH2(): Promise<void> {
+    h2Output = '';
     const p = spawn(process.execPath, [...serverArgs(), 'agent', '--host', 'h2'], {
       env: { ...(process.env as Record<string, string>), ...cloud!.flotillaEnv, ...SERVER_ENV }, stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -309,6 +310,21 @@ describe('host agents drive the Neutron data plane', { skip, concurrency: false 
     console.log(`# the server on ${host} reached the other again ${((Date.now() - t0) / 1000).toFixed(1)} s after the delete`);
     await until(`port-${host} DOWN`, NETWORK_RESYNC_MS + 15_000, async () => ((await network.getPort(token, ports[host].id)).status === 'DOWN' ? true : undefined));
     await until(`the port of the server on ${host} ACTIVE again`, 15_000, async () => ((await serverPort(host)).status === 'ACTIVE' ? true : undefined));
+  });
+
+  it('h2\'s agent stopped and started again: the same endpoint, its segment\'s VXLAN made again, its server running and reachable across hosts', { timeout: 180_000 }, async () => {
+    const before = endpointOf('h2');
+    await stopH2();
+    // Closing leaves the data plane's namespaces; the host namespace (and with it the VXLAN devices) goes.
+    assert.ok(listNamespaces().includes(segmentNamespace(layouts.h2, netId)), 'the segment stays while the agent is down');
+    const t0 = Date.now();
+    await startH2();
+    const vni = (await network.getNetwork(token, netId))['provider:segmentation_id'];
+    await until('h2 back with its endpoint and the VXLAN device', 60_000, () =>
+      (endpointOf('h2') === before && fdb(segmentNamespace(layouts.h2, netId), `vx${vni}`).some((e) => e.mac === '00:00:00:00:00:00' && e.dst === endpointOf('h1')) ? true : undefined));
+    await until('the server on h2 reaches the server on h1 again', 90_000, () => (serverPings('h2', addresses('h1')) ? true : undefined));
+    await until('the port of the server on h2 ACTIVE', 30_000, async () => ((await serverPort('h2')).status === 'ACTIVE' ? true : undefined));
+    console.log(`# h2 restarted: endpoint ${before} kept, its server reachable across hosts ${((Date.now() - t0) / 1000).toFixed(1)} s after the start`);
   });
 
   it('deleting the servers and then the resources through the API removes the namespaces on both hosts', { timeout: 180_000 }, async () => {
