@@ -15,9 +15,10 @@ function run(cmd, args, opts = {}) {
  * Debian packages `npm start` needs on the host: mmdebstrap and busybox-static build the base images
  * (src/base-images); docker.io (dockerd, with tini as docker-init), iproute2 and iptables are what each
  * host agent runs its private engine and plumbs its namespaces with (src/agent); nftables (`nft`) is what
- * the Neutron data plane filters ports and NATs routers with (src/agent/netplane).
+ * the Neutron data plane filters ports and NATs routers with (src/agent/netplane); haproxy is its metadata
+ * proxy on 169.254.169.254 in each segment (docs/decisions/0011-metadata-proxy.md).
  */
-export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'crun', 'iproute2', 'iptables', 'nftables'];
+export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'crun', 'iproute2', 'iptables', 'nftables', 'haproxy'];
 
 /**
  * Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest; ping

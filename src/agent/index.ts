@@ -4,7 +4,8 @@
  * each server toward its spec with a level-based reconciler; orphans (containers, files, network
  * namespaces no spec claims) are removed on start and every minute. See docs/design/compute-and-images.md.
  * With the network service's URL it also follows the host's network plan and drives the Neutron data
- * plane (network-sync.ts, netplane/; docs/design/networks.md).
+ * plane (network-sync.ts, netplane/; docs/design/networks.md), and answers the metadata service its
+ * segments' proxies forward to it (metadata-server.ts).
  *
  * @example
  *   const agent = await createAgent({ config, logger, host: 'h1', zone: 'nova', dataDir, computeUrl, imageUrl, networkUrl, session });
@@ -30,7 +31,8 @@ import { agentLayout, LABEL, type AgentLayout } from './layout.js';
 import { run } from './command.js';
 import { HostNetwork } from './network.js';
 import { NetworkSync } from './network-sync.js';
-import { NetPlane } from './netplane/index.js';
+import { metadataSocket, NetPlane, proxyUser } from './netplane/index.js';
+import { findServer, startMetadataServer } from './metadata-server.js';
 import { ServerReconciler } from './reconciler.js';
 import { hostResources } from './resources.js';
 import { ServerFiles } from './server-state.js';
@@ -225,8 +227,20 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   engine.onRestart(() => { void watchEvents(); resyncAll(); });
 
   let consoleServer: http.Server;
+  let metadataServer: http.Server | undefined;
   try {
     consoleServer = await startConsoleServer(layout.agentSocket, () => engine.api);
+    // Answers from the desired servers alone: a request costs no API call.
+    if (networkSync) {
+      const sync = networkSync;
+      metadataServer = await startMetadataServer(metadataSocket(layout), {
+        find: (networkId, address) => {
+          const found = findServer(desired?.values() ?? [], networkId, address);
+          const floatingIp = found ? sync.floatingIp(found.portId) : undefined;
+          return found && { ...found, address, ...(floatingIp ? { floatingIp } : {}) };
+        },
+      }, proxyUser()?.gid);
+    }
   } catch (err) {
     await engine.close();
     throw err;
@@ -259,6 +273,10 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     await queue.close();
     if (purge) for (const c of await engine.api.listContainers(LABEL.server).catch(() => [])) await engine.api.removeContainer(c.Id).catch(() => {});
     await new Promise<void>((r) => consoleServer.close(() => r()));
+    if (metadataServer) {
+      metadataServer.closeAllConnections();
+      await new Promise<void>((r) => metadataServer!.close(() => r()));
+    }
     await engine.close();
     // With the engine down no server has a port left: namespaces and veths would only linger.
     await network.destroy();

@@ -77,6 +77,12 @@ export class NetworkSync implements NeutronPorts {
     return this.#latest?.ports.find((p) => p.id === portId);
   }
 
+  /** The floating IP of a port, when a router on this host holds it (the metadata service's public-ipv4). */
+  floatingIp(portId: string): string | undefined {
+    for (const r of this.#latest?.routers ?? []) for (const f of r.floatingIps) if (f.portId === portId) return f.floatingIp;
+    return undefined;
+  }
+
   async plugServerPort(port: PortPlan, containerPid: number, ifname: string, opts?: PlugOptions): Promise<void> {
     await this.plane.plugServerPort(port, containerPid, ifname, opts);
     // The service learns a port is in place from a report, and reports follow applies: one soon.

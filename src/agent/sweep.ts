@@ -10,7 +10,7 @@ import type { Logger } from '../platform/log.js';
 import { ip } from './command.js';
 import { agentLayout, type AgentLayout } from './layout.js';
 import { deleteNamespace, listNamespaces, processAlive, processArgs } from './netns.js';
-import { netplanePrefixes, uplinkLink } from './netplane/index.js';
+import { netplanePrefixes, stopMetadataProxies, uplinkLink } from './netplane/index.js';
 import { leaveUnderlay } from './underlay.js';
 
 const REGISTRY = '/run/flotilla-agents';
@@ -44,6 +44,7 @@ export async function sweepAbandonedHosts(log: Logger): Promise<void> {
     // Its Neutron segments and routers, its place on the underlay and its uplink into the external segment too.
     const prefixes = [layout.networkNamespacePrefix, ...netplanePrefixes(layout)];
     await leaveUnderlay(layout).catch(() => {});
+    await stopMetadataProxies(layout).catch(() => {});
     for (const ns of listNamespaces()) {
       if (ns === layout.hostNamespace || prefixes.some((p) => ns.startsWith(p))) await deleteNamespace(ns).catch(() => {});
     }

@@ -17,8 +17,10 @@
  *    returns on any of the port's rules, else drops.
  *
  * ARP to a port always passes (it is how others find it); frames between unfiltered ports are untouched.
- * ARP and IPv4 for the metadata address never cross the segment's VXLAN device, so each host's metadata
- * proxy answers only the servers on its own host.
+ * ARP and IPv4 to or from the metadata address never cross the segment's VXLAN device, so each host's
+ * metadata proxy answers only the servers on its own host. Frames a filtered port sends to the bridge
+ * itself (the metadata proxy on br0) pass the same anti-spoofing in the bridge's input hook: the proxy
+ * tells servers apart by their source address.
  */
 import type { PortPlan, SecurityGroupRulePlan } from '../../network/agent-protocol.js';
 import { cidr, cidrText, ipv4, mac } from './addresses.js';
@@ -150,6 +152,7 @@ export function renderSegmentFirewall(ports: readonly PortPlan[], tunnel?: strin
     if (!/^vx\d+$/.test(tunnel)) throw new Error(`bad tunnel device ${tunnel}`);
     for (const side of ['iifname', 'oifname']) {
       b.push(`    ${side} "${tunnel}" ether type arp arp daddr ip ${METADATA} drop`, `    ${side} "${tunnel}" ether type ip ip daddr ${METADATA} drop`);
+      b.push(`    ${side} "${tunnel}" ether type arp arp saddr ip ${METADATA} drop`, `    ${side} "${tunnel}" ether type ip ip saddr ${METADATA} drop`);
     }
   }
   for (const f of blocked) b.push(`    iifname "${f.link}" drop`, `    oifname "${f.link}" drop`);
@@ -158,6 +161,12 @@ export function renderSegmentFirewall(ports: readonly PortPlan[], tunnel?: strin
     b.push(`    oifname "${f.link}" meta mark set meta mark | ${hex(f.index)}`);
   }
   b.push('  }');
+  if (list.length > 0 || blocked.length > 0) {
+    b.push('  chain input {', '    type filter hook input priority -200; policy accept;');
+    for (const f of blocked) b.push(`    iifname "${f.link}" drop`);
+    for (const f of list) b.push(`    iifname "${f.link}" jump from${f.index}`);
+    b.push('  }');
+  }
   for (const f of list) {
     b.push(
       `  chain from${f.index} {`,

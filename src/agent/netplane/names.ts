@@ -6,10 +6,12 @@
  *   flotilla-s-<tag>-<hash(network)>   a network's L2 segment on this host (bridge br0, vx<VNI>, fp<port>)
  *   flotilla-r-<tag>-<hash(router)>    a router (qr<port> per interface, qg<port> for its gateway)
  *   fx<tag>                            root-namespace end of the link into the external segment (peer rt0)
+ *   <dir>/metadata/<hash(network)>.*   a segment's metadata proxy (haproxy): its config, pidfile and log
  *
  * The prefixes differ from the interim networking's (flotilla-n-…, src/agent/network.ts), so the two
  * never remove each other's namespaces while one replaces the other.
  */
+import path from 'node:path';
 import { portLink, shortHash, type AgentLayout } from '../layout.js';
 
 export const BRIDGE = 'br0';
@@ -60,4 +62,29 @@ export function routerGatewayLink(portId: string): string {
 /** The root-namespace end of the link into the external segment. */
 export function uplinkLink(layout: AgentLayout): string {
   return `fx${layout.tag}`;
+}
+
+/** The metadata address, held by the segments' bridges where servers are (metadata-proxy.ts). */
+export const METADATA_ADDRESS = '169.254.169.254';
+
+/** Where the segments' metadata proxies keep their configs, pidfiles and logs. */
+export function metadataDir(layout: AgentLayout): string {
+  return path.join(layout.dir, 'metadata');
+}
+
+/**
+ * The file stem of one network's metadata proxy (…/metadata/<hash>.cfg, .pid, .log): the same hash as
+ * its segment namespace's name, so a proxy's segment is known from its config path.
+ */
+export function metadataProxyStem(layout: AgentLayout, networkId: string): string {
+  return path.join(metadataDir(layout), shortHash(networkId));
+}
+
+/**
+ * The agent's metadata socket, where every proxy of this agent forwards (src/agent/metadata-server.ts).
+ * Under /run by the agent's tag, not under its data dir: the proxies run as the `haproxy` user, which
+ * must be able to reach it, and the data dir's parents may be private (0700).
+ */
+export function metadataSocket(layout: AgentLayout): string {
+  return path.join('/run', `flotilla-${layout.tag}`, 'metadata.sock');
 }

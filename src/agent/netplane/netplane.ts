@@ -9,7 +9,9 @@
  *   segment ns (one per network per host): br0 ─┬─ vx<VNI> (static FDB, flood list)
  *                                               └─ fp<port> ═ ethN in a server (plugServerPort)
  *
- * segment.ts, router.ts, uplink.ts and server-port.ts hold the steps; firewall.ts and router-nat.ts render
+ * Each segment with server ports also runs a metadata proxy on 169.254.169.254:80 (metadata-proxy.ts).
+ *
+ * segment.ts, router.ts, uplink.ts, server-port.ts and metadata-proxy.ts hold the steps; firewall.ts and router-nat.ts render
  * the nftables tables; names.ts names everything from the agent's tag. A KeyedMutex serialises the work
  * on each resource (a segment is touched by apply and by plugServerPort), one pass of apply at a time.
  */
@@ -25,6 +27,7 @@ import { applyRouter, routerLegs } from './router.js';
 import { plugServerPort } from './server-port.js';
 import { applySegment, removeBridgePort, type SegmentResult } from './segment.js';
 import { applyUplink } from './uplink.js';
+import { applyMetadataProxies, metadataProxyUnavailable, runningProxies, stopMetadataProxies, stopOrphanedProxies } from './metadata-proxy.js';
 
 /** How many segments or routers are worked on at once (each is a handful of short processes). */
 const PARALLEL = 4;
@@ -50,6 +53,7 @@ export class NetPlane {
   readonly #lock = new KeyedMutex();
   /** The last plan applied: plugServerPort takes a port's network (MTU, host routes) from it. */
   #plan: HostNetworkPlan | undefined;
+  #warnedNoProxy = false;
 
   constructor(layout: AgentLayout, logger: Logger) {
     this.#layout = layout;
@@ -85,12 +89,19 @@ export class NetPlane {
     const external = plan.externalPool === undefined ? undefined : pickExternal(plan.networks, plan.externalPool);
     const segments = new Map<string, SegmentResult>();
     const failedNetworks = new Set<string>();
+    // Segments where servers are plugged answer metadata; router legs alone need none.
+    const withServers = new Set(plan.ports.filter((p) => p.deviceOwner.startsWith('compute:')).map((p) => p.networkId));
     await this.#removeStrayVxlans(plan);
+    // A proxy left in a namespace that is gone keeps its VXLAN device (and VNI) alive: it goes first, and
+    // the kernel frees that namespace asynchronously, so give it a moment.
+    const proxies = runningProxies(layout);
+    if (await this.#lock.run('metadata', () => stopOrphanedProxies(layout, proxies))) await new Promise((r) => setTimeout(r, 200));
     await eachLimited(plan.networks, (n) => this.#lock.run(this.#segKey(n.id), async () => {
       try {
         const res = await applySegment({
           ns: segmentNamespace(layout, n.id), network: n, hostNs: layout.hostNamespace, endpoint: plan.endpoint,
           links: linksOf(n.id), ports: plan.ports.filter((p) => p.networkId === n.id), uplink: external?.id === n.id,
+          metadata: withServers.has(n.id),
         });
         segments.set(n.id, res);
         errors.push(...res.errors);
@@ -123,12 +134,27 @@ export class NetPlane {
     }));
 
     await this.#removeUnowned(plan);
+    await this.#applyProxies(plan.networks.filter((n) => withServers.has(n.id) && !failedNetworks.has(n.id)).map((n) => n.id), proxies);
 
     const portErrors = new Set(errors.map((e) => e.id));
     const activePorts = plan.ports.filter((p) => !portErrors.has(p.id) && !failedNetworks.has(p.networkId)
       && (routerPorts.has(p.id) || (segments.get(p.networkId)?.present.has(bridgePortLink(p.id)) ?? false))).map((p) => p.id);
     if (errors.length > 0) this.#log.warn({ revision: plan.revision, errors }, 'network plan applied with errors');
     return { revision: plan.revision, activePorts, activeRouters, ...(errors.length > 0 ? { errors } : {}) };
+  }
+
+  /**
+   * The metadata proxies of these networks' segments, and no others. Their failures are logged, not
+   * reported: a port's status says whether its traffic flows, which does not depend on them.
+   */
+  async #applyProxies(networkIds: readonly string[], seen: Map<string, number[]>): Promise<void> {
+    const why = networkIds.length > 0 ? metadataProxyUnavailable() : undefined;
+    if (why) {
+      if (!this.#warnedNoProxy) this.#log.warn({ reason: why }, 'servers get no metadata service on this host');
+      this.#warnedNoProxy = true;
+    }
+    const errors = await this.#lock.run('metadata', () => applyMetadataProxies(this.#layout, why ? [] : networkIds.map((id) => ({ ns: segmentNamespace(this.#layout, id), networkId: id })), seen));
+    if (errors.length > 0) this.#log.warn({ errors }, 'metadata proxies could not be started');
   }
 
   /** VXLAN devices left in the host namespace by a pass killed between making and moving them. */
@@ -189,6 +215,7 @@ export class NetPlane {
       this.#plan = undefined;
       await this.#removeStrayVxlans({ revision: 0, host: '', networks: [], ports: [], routers: [] });
       await this.#lock.run('uplink', () => applyUplink(this.#layout, undefined));
+      await this.#lock.run('metadata', () => stopMetadataProxies(this.#layout));
       await this.#removeUnowned(undefined);
     });
   }

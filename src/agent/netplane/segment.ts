@@ -14,7 +14,7 @@ import { ip, ipBatch } from '../command.js';
 import { cidr, ipv4, mac } from './addresses.js';
 import { renderSegmentFirewall } from './firewall.js';
 import { SYSCTL, bridgeBatch, byName, ensureNamespace, fdb, ipBatchForce, ipv4Addrs, nftWithSysctls, observe } from './kernel.js';
-import { BRIDGE, UPLINK_PEER, vxlanLink } from './names.js';
+import { BRIDGE, METADATA_ADDRESS, UPLINK_PEER, vxlanLink } from './names.js';
 
 const FLOOD_MAC = '00:00:00:00:00:00';
 
@@ -31,6 +31,13 @@ export interface SegmentWant {
   ports: readonly PortPlan[];
   /** Whether this segment holds the root namespace's uplink (rt0). */
   uplink: boolean;
+  /**
+   * Whether this segment answers metadata (servers are plugged here): br0 then holds 169.254.169.254/32
+   * for the proxy to bind (metadata-proxy.ts) and, on a tenant segment, which has no address of its own
+   * subnets, an on-link default route from that address for the answers. Deleting the address takes the
+   * route with it (the kernel drops routes whose source address goes).
+   */
+  metadata: boolean;
 }
 
 export interface SegmentResult {
@@ -56,9 +63,12 @@ export async function applySegment(want: SegmentWant): Promise<SegmentResult> {
   // The external segment's bridge holds its subnets' gateways: routers' default route and the root
   // namespace's next hop. Tenant bridges hold no address (the routers have their gateways).
   const wantAddrs = new Set(network.external ? network.subnets.filter((s) => s.gateway).map((s) => `${ipv4(s.gateway!)}/${cidr(s.cidr).prefix}`) : []);
+  if (want.metadata) wantAddrs.add(`${METADATA_ADDRESS}/32`);
   const haveAddrs = new Set(ipv4Addrs(br).map((a) => `${a.local}/${a.prefixlen}`));
   for (const a of haveAddrs) if (!wantAddrs.has(a)) lines.push(`addr del ${a} dev ${BRIDGE}`);
   for (const a of wantAddrs) if (!haveAddrs.has(a)) lines.push(`addr replace ${a} dev ${BRIDGE}`);
+  // The external segment reaches its servers through its subnets' routes; a tenant segment has none.
+  if (want.metadata && !network.external) lines.push(`route replace default dev ${BRIDGE} scope link src ${METADATA_ADDRESS}`);
 
   const vx = network.vni === undefined ? undefined : vxlanLink(network.vni);
   for (const l of links.values()) {
