@@ -97,8 +97,9 @@ function slotOf(address: string | undefined): number | undefined {
 }
 
 /** The links of `ns` with their aliases (`ip -j link`), or with their addresses (`ip -j addr`, which omits aliases). */
-async function links(ns: string, what: 'link' | 'addr' = 'link'): Promise<LinkInfo[]> {
-  return ipJson<LinkInfo>(ns, [what, 'show']).catch(() => []);
+function links(ns: string, what: 'link' | 'addr' = 'link'): Promise<LinkInfo[]> {
+  // No catch: a look that failed must not pass for an empty bridge (every address would seem free).
+  return ipJson<LinkInfo>(ns, [what, 'show']);
 }
 
 /** The bridge, whoever makes it first ("File exists" is success: a process without the lock may be older code). */
@@ -136,7 +137,24 @@ function recorded(layout: AgentLayout): number | undefined {
  * must exist. Idempotent: a pass that finds everything right changes nothing.
  */
 export function ensureUnderlay(layout: AgentLayout): Promise<string> {
-  return withUnderlayLock(() => join(layout));
+  return withUnderlayLock(async () => {
+    // An agent being destroyed has no host namespace any more: it must not make the underlay again.
+    if (!listNamespaces().includes(layout.hostNamespace)) throw new Error(`host namespace ${layout.hostNamespace} does not exist`);
+    try {
+      return await join(layout);
+    } catch (err) {
+      // A join that failed must not leave an empty underlay behind.
+      await removeIfUnused().catch(() => { /* the next join or leave looks again */ });
+      throw err;
+    }
+  });
+}
+
+/** Deletes the underlay namespace when no agent's veth is in it (an `ip` that fails deletes nothing). */
+async function removeIfUnused(): Promise<void> {
+  if (!listNamespaces().includes(UNDERLAY_NAMESPACE)) return;
+  const remaining = (await links(UNDERLAY_NAMESPACE)).filter((l) => l.ifname.startsWith('ul'));
+  if (remaining.length === 0) await deleteNamespace(UNDERLAY_NAMESPACE);
 }
 
 async function join(layout: AgentLayout): Promise<string> {
@@ -192,7 +210,6 @@ export async function leaveUnderlay(layout: AgentLayout): Promise<void> {
   if (!listNamespaces().includes(UNDERLAY_NAMESPACE)) return;
   await withUnderlayLock(async () => {
     await ip(UNDERLAY_NAMESPACE, ['link', 'del', underlayLink(layout)]).catch(() => { /* went with its host namespace */ });
-    const remaining = (await links(UNDERLAY_NAMESPACE)).filter((l) => l.ifname.startsWith('ul'));
-    if (remaining.length === 0) await deleteNamespace(UNDERLAY_NAMESPACE);
+    await removeIfUnused();
   });
 }
