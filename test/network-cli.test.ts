@@ -2,7 +2,8 @@
  * Networks through the real openstack CLI, as a project member, against the real cloud and its host's
  * data plane (issue 5, item 1): a network, a subnet, a router with a gateway on `public` and the subnet
  * attached, a debian-12 server on the network, a floating IP from `public` associated with it; then ssh
- * from this machine to the floating IP works, the server reaches the external network through the
+ * from this machine to the floating IP works, the server reads its metadata from 169.254.169.254 (its
+ * meta_data.json, EC2 hostname and public-ipv4), the server reaches the external network through the
  * router's SNAT, removing the ssh rule from its security group blocks new connections, and adding it
  * back lets them in again. How long each rule change took to bite is printed (the issue asks for under a
  * second; timing belongs to `npm run bench -- --only network`, so the test only requires it within 5 s).
@@ -129,6 +130,18 @@ describe('networks through the openstack CLI on the real data plane', { skip }, 
     const uname = await sshRetry(key, fipAddress, 'uname -n');
     step(`ssh root@${fipAddress} (floating IP) answered ${since(t)} s after the association: ${uname.trim()}`);
     assert.equal(uname.trim(), 'vm1');
+
+    // The metadata service, from inside vm1 (debian-12 minbase has no curl or wget: bash's /dev/tcp).
+    const metadata = async (p: string): Promise<string> => {
+      const reply = await sshRetry(key, fipAddress, `timeout 10 bash -c 'exec 3<>/dev/tcp/169.254.169.254/80; printf "GET ${p} HTTP/1.0\\r\\n\\r\\n" >&3; cat <&3'`, 20_000);
+      assert.match(reply, /^HTTP\/1\.[01] 200/, `GET ${p}: ${reply}`);
+      return reply.slice(reply.indexOf('\r\n\r\n') + 4);
+    };
+    const md = JSON.parse(await metadata('/openstack/latest/meta_data.json')) as Record<string, unknown>;
+    assert.deepEqual([md.uuid, md.name, md.hostname], [vm1.id, 'vm1', 'vm1'], JSON.stringify(md));
+    assert.equal(await metadata('/latest/meta-data/hostname'), 'vm1');
+    assert.equal(await metadata('/latest/meta-data/public-ipv4'), fipAddress);
+    step('vm1 read its meta_data.json and EC2 meta-data from 169.254.169.254');
 
     // SNAT: a listener on the external segment (a namespace of this host's data plane) sees the server's
     // floating IP, not its 10.0.0.x, as the source: a server with a floating IP leaves through it, as in
