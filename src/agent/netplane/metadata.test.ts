@@ -54,6 +54,8 @@ describe('metadata service at 169.254.169.254', { skip: why, concurrency: false 
   const ports: Record<string, PortPlan> = {};
   const specs: Record<string, ServerSpec> = {};
   const metadataServers: http.Server[] = [];
+  /** Every lookup the hosts' metadata servers made, as `<host index>:<source address>`. */
+  const asked: string[] = [];
   let revision = 1;
 
   function serverPort(address: string): PortPlan {
@@ -102,12 +104,15 @@ describe('metadata service at 169.254.169.254', { skip: why, concurrency: false 
     ports.s3 = serverPort('10.0.0.13');
     specs.s1 = spec('s1', ports.s1, { userData: '#!/bin/sh\necho hello from s1\n' });
     specs.s2 = spec('s2', ports.s2, { launchIndex: 2 });
+    // Known to host 1's agent but not plugged anywhere: nobody answers for 10.0.0.14 but a spoofer.
+    specs.s4 = spec('s4', serverPort('10.0.0.14'));
     for (const name of ['s1', 's2', 's3']) servers[name] = await bed.server(name);
     // Each host's agent answers from its own desired servers (s3's is not among them).
     const gid = proxyUser()?.gid;
-    for (const [i, mine] of [[0, [specs.s1]], [1, [specs.s2]]] as const) {
+    for (const [i, mine] of [[0, [specs.s1, specs.s4]], [1, [specs.s2]]] as const) {
       metadataServers.push(await startMetadataServer(metadataSocket(bed.hosts[i]!.layout), {
         find: (networkId, address) => {
+          asked.push(`${i}:${address}`);
           const found = findServer(mine, networkId, address);
           return found && { ...found, address, ...(i === 0 ? { floatingIp: '198.51.100.7' } : {}) };
         },
@@ -162,12 +167,14 @@ describe('metadata service at 169.254.169.254', { skip: why, concurrency: false 
 
   test('a spoofed source address gets no answer', async () => {
     const ns = servers.s3!.ns;
-    sh('ip', ['-n', ns, 'addr', 'add', '10.0.0.11/32', 'dev', 'eth0']);
+    sh('ip', ['-n', ns, 'addr', 'add', '10.0.0.14/32', 'dev', 'eth0']);
     try {
-      const r = await fetchIn(ns, '/openstack/latest/meta_data.json', '10.0.0.11');
-      assert.equal(typeof r, 'string', `s3 posing as s1 must not get s1's documents: ${JSON.stringify(r)}`);
+      asked.length = 0;
+      const r = await fetchIn(ns, '/openstack/latest/meta_data.json', '10.0.0.14');
+      assert.equal(typeof r, 'string', `s3 posing as s4 must not get s4's documents: ${JSON.stringify(r)}`);
+      assert.deepEqual(asked, [], 'the spoofed request never reached the proxy (dropped at the bridge)');
     } finally {
-      sh('ip', ['-n', ns, 'addr', 'del', '10.0.0.11/32', 'dev', 'eth0']);
+      sh('ip', ['-n', ns, 'addr', 'del', '10.0.0.14/32', 'dev', 'eth0']);
     }
     assert.equal((await get(servers.s1!.ns, '/latest/meta-data/hostname')).body, 's1.example');
   });
