@@ -16,9 +16,10 @@ function run(cmd, args, opts = {}) {
  * (src/base-images); docker.io (dockerd, with tini as docker-init), iproute2 and iptables are what each
  * host agent runs its private engine and plumbs its namespaces with (src/agent); nftables (`nft`) is what
  * the Neutron data plane filters ports and NATs routers with (src/agent/netplane); haproxy is its metadata
- * proxy on 169.254.169.254 in each segment (docs/decisions/0011-metadata-proxy.md).
+ * proxy on 169.254.169.254 in each segment (docs/decisions/0011-metadata-proxy.md); conntrack flushes a
+ * floating IP's tracked connections when its association changes (src/agent/netplane/router.ts).
  */
-export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'crun', 'iproute2', 'iptables', 'nftables', 'haproxy'];
+export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'crun', 'iproute2', 'iptables', 'nftables', 'haproxy', 'conntrack'];
 
 /**
  * Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest; ping

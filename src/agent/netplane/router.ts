@@ -6,7 +6,7 @@
  * forwarding, and its NAT table (router-nat.ts).
  */
 import type { FixedIp, NetworkPlan, RouterPlan } from '../../network/agent-protocol.js';
-import { ipBatch, ipJson } from '../command.js';
+import { ipBatch, ipJson, run } from '../command.js';
 import { cidr, cidrText, ipv4, mac } from './addresses.js';
 import { SYSCTL, byName, ensureNamespace, ipBatchForce, ipv4Addrs, namespaces, nftWithSysctls, observe, type RouteEntry } from './kernel.js';
 import { BRIDGE, bridgePortLink, routerGatewayLink, routerInterfaceLink } from './names.js';
@@ -40,6 +40,18 @@ function routeKey(dst: string): string {
 export async function applyRouter(ns: string, router: RouterPlan, segmentNs: (networkId: string) => string, networks: ReadonlyMap<string, NetworkPlan>): Promise<void> {
   await ensureNamespace(ns);
   const links = byName(await observe(ns));
+  // Floating IPs the gateway leg holds now, as the kernel shows them: the connections tracked to those the
+  // plan adds or drops are flushed (see flushConntrack).
+  const gwLeg0 = router.gateway ? links.get(routerGatewayLink(router.gateway.portId)) : undefined;
+  const gwAddresses = new Set(router.gateway?.fixedIps.map((f) => ipv4(f.address)) ?? []);
+  const heldFips = new Set(ipv4Addrs(gwLeg0).filter((a) => a.prefixlen === 32 && !gwAddresses.has(a.local)).map((a) => a.local));
+  const wantedFips = new Set(router.floatingIps.map((f) => ipv4(f.floatingIp)));
+  const changedFips = [...[...heldFips].filter((a) => !wantedFips.has(a)), ...[...wantedFips].filter((a) => !heldFips.has(a))];
+  // The NAT table first, then the flush, then the addresses: a floating IP appears on the gateway leg only
+  // once its DNAT is in place and no connection tracked before it stands in the way, so the router never
+  // answers for the server (the table's rules name links; they need not exist yet).
+  await nftWithSysctls(ns, [[SYSCTL.forward, '1']], renderRouterNat(router));
+  await flushConntrack(ns, changedFips);
   const legs = routerLegs(router);
   const up = router.adminStateUp ? 'up' : 'down';
   const lines: string[] = [];
@@ -81,5 +93,21 @@ export async function applyRouter(ns: string, router: RouterPlan, segmentNs: (ne
   }
   routeLines.push(...routes.values());
   await ipBatch(ns, routeLines);
-  await nftWithSysctls(ns, [[SYSCTL.forward, '1']], renderRouterNat(router));
+  // Again once a dropped floating IP's address is gone: the router answered it locally meanwhile.
+  await flushConntrack(ns, changedFips);
+}
+
+/**
+ * Forgets the tracked connections to and from floating IPs whose association changed, as Neutron's L3
+ * agent does: NAT is decided on a connection's first packet, so without this a flow that reached the
+ * address before its association (a ping already running) stays un-NATed and is answered by the router
+ * itself, and one DNATed to a server keeps reaching it after the disassociation. Needs Debian's
+ * `conntrack`; "no entry deleted" is an exit status of 1, and a missing tool costs only the flush.
+ */
+async function flushConntrack(ns: string, addresses: readonly string[]): Promise<void> {
+  for (const a of addresses) {
+    for (const dir of ['--orig-dst', '--reply-dst']) {
+      await run('nsenter', [`--net=/run/netns/${ns}`, 'conntrack', '-D', dir, a]).catch(() => { /* none, or no tool */ });
+    }
+  }
 }
