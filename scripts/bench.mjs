@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench: build, then run every compiled benchmark (dist/bench/*.bench.js) one after another,
 // each in its own process, passing the arguments on (e.g. `npm run bench -- --baseline keystone`).
-// The load generator is Debian's wrk; PostgreSQL backs the postgresql runs (see bench/README.md).
+// The load generator is Debian's wrk; PostgreSQL backs the postgresql runs; iperf3 measures the network
+// data plane's paths (see bench/README.md).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,10 +11,10 @@ import { build, checkNode, ensureDebianPackages, ensureNodeModules, root } from 
 process.chdir(root);
 checkNode();
 ensureNodeModules();
-ensureDebianPackages(['wrk', 'postgresql'], 'the load generator and the database the benchmarks run against');
+ensureDebianPackages(['wrk', 'postgresql', 'iperf3'], 'the load generators and the database the benchmarks run against');
 await build();
 
-// `--only NAME[,NAME]` picks benchmarks by name (identity, compute); the other arguments go to each.
+// `--only NAME[,NAME]` picks benchmarks by name (identity, compute, network); the other arguments go to each.
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv.splice(onlyAt, 2)[1]?.split(',') : undefined;
