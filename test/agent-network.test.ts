@@ -21,7 +21,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serverArgs, SERVER_ENV } from '../src/platform/runtime.js';
 import { NetworkClient, type NeutronPort } from '../src/network/client.js';
 import type { HostNetworkPlan } from '../src/network/agent-protocol.js';
 import type { AgentLayout } from '../src/agent/layout.js';
@@ -31,6 +30,7 @@ import { plugServerPort } from '../src/agent/netplane/server-port.js';
 import { UNDERLAY_HOST_LINK, UNDERLAY_NAMESPACE, underlayLink } from '../src/agent/underlay.js';
 import { NETWORK_RESYNC_MS } from '../src/agent/network-sync.js';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
+import { HostAgentProcess } from './support/host-agent.js';
 import { openstack, openstackJson } from './support/cli.js';
 import { addressesOf, cleanupHost, computeUnavailable, hostLayout, type ServerView } from './support/compute.js';
 import { KeystoneClient } from './support/keystone.js';
@@ -76,8 +76,7 @@ function pings(ns: string | undefined, ip: string): boolean {
 describe('host agents drive the Neutron data plane', { skip, concurrency: false }, () => {
   let cloud: TestCloud | undefined;
   let dataDir = '';
-  let h2: ChildProcess | undefined;
-  let h2Output = '';
+  const h2 = new HostAgentProcess(() => cloud!, 'h2');
   let network: NetworkClient;
   let token = '';
   let agentToken = '';
@@ -93,25 +92,7 @@ describe('host agents drive the Neutron data plane', { skip, concurrency: false 
   const ports = {} as Record<Host, NeutronPort>;
   const servers = {} as Record<Host, ServerView>;
 
-  async function startH2(): Promise<void> {
-    h2Output = '';
-    const p = spawn(process.execPath, [...serverArgs(), 'agent', '--host', 'h2'], {
-      env: { ...(process.env as Record<string, string>), ...cloud!.flotillaEnv, ...SERVER_ENV }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    h2 = p;
-    await new Promise<void>((resolve, reject) => {
-      const onData = (d: Buffer): void => { h2Output += d.toString(); if (h2Output.includes('host h2 running')) resolve(); };
-      p.stdout!.on('data', onData);
-      p.stderr!.on('data', onData);
-      p.once('exit', (code) => reject(new Error(`agent h2 exited with ${code}:\n${h2Output}`)));
-    });
-  }
 
-  async function stopH2(): Promise<void> {
-    const p = h2;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    await new Promise((resolve) => { p.once('exit', resolve); p.kill('SIGTERM'); });
-  }
 
   /** A host's plan as its agent gets it (read with the agent's own credentials; no long poll). */
   const planOf = (host: Host): Promise<HostNetworkPlan> => network.networkPlan(agentToken, host, -1, 0);
@@ -126,7 +107,7 @@ describe('host agents drive the Neutron data plane', { skip, concurrency: false 
     cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: 'h1', FLOTILLA_BASE_IMAGES: 'busybox' }, timeoutMs: 180_000 });
     dataDir = cloud.dataDir;
     for (const h of HOSTS) layouts[h] = hostLayout(dataDir, h);
-    await startH2();
+    await h2.start();
     network = new NetworkClient(networkUrl());
     token = await new KeystoneClient(cloud.identityUrl).login('admin', cloud.adminPassword, { project: 'admin' });
     const passwords = JSON.parse(fs.readFileSync(path.join(dataDir, 'service-passwords.json'), 'utf8')) as Record<string, string>;
@@ -138,7 +119,7 @@ describe('host agents drive the Neutron data plane', { skip, concurrency: false 
       s.child.kill('SIGKILL');
       spawnSync('ip', ['netns', 'delete', s.ns]);
     }
-    await stopH2();
+    await h2.stop();
     await cloud?.stop();
     if (dataDir) {
       for (const host of HOSTS) await cleanupHost(hostLayout(dataDir, host));
@@ -314,11 +295,11 @@ describe('host agents drive the Neutron data plane', { skip, concurrency: false 
 
   it('h2\'s agent stopped and started again: the same endpoint, its segment\'s VXLAN made again, its server running and reachable across hosts', { timeout: 180_000 }, async () => {
     const before = endpointOf('h2');
-    await stopH2();
+    await h2.stop();
     // Closing leaves the data plane's namespaces; the host namespace (and with it the VXLAN devices) goes.
     assert.ok(listNamespaces().includes(segmentNamespace(layouts.h2, netId)), 'the segment stays while the agent is down');
     const t0 = Date.now();
-    await startH2();
+    await h2.start();
     const vni = (await network.getNetwork(token, netId))['provider:segmentation_id'];
     await until('h2 back with its endpoint and the VXLAN device', 60_000, () =>
       (endpointOf('h2') === before && fdb(segmentNamespace(layouts.h2, netId), `vx${vni}`).some((e) => e.mac === '00:00:00:00:00:00' && e.dst === endpointOf('h1')) ? true : undefined));

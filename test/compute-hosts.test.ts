@@ -8,11 +8,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { serverArgs, SERVER_ENV } from '../src/platform/runtime.js';
 import { HOST_DOWN_AFTER_S } from '../src/compute/agent-protocol.js';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
+import { HostAgentProcess } from './support/host-agent.js';
 import { openstack, openstackJson } from './support/cli.js';
 import { addressesOf, cleanupHost, pingsWithin, computeUnavailable, engineContainers, hostLayout, showServer, waitServer } from './support/compute.js';
 
@@ -25,37 +24,18 @@ type Row = Record<string, any>;
 describe('two compute hosts: scheduling, anti-affinity, a host that goes down', { skip, concurrency: false }, () => {
   let cloud: TestCloud | undefined;
   let dataDir = '';
-  let h2: ChildProcess | undefined;
-  let h2Output = '';
+  const h2 = new HostAgentProcess(() => cloud!, 'h2');
 
-  /** `flotilla agent --host h2` beside the cloud, on its data dir and ports; resolves when it runs. */
-  async function startH2(): Promise<void> {
-    const p = spawn(process.execPath, [...serverArgs(), 'agent', '--host', 'h2'], {
-      env: { ...(process.env as Record<string, string>), ...cloud!.flotillaEnv, ...SERVER_ENV }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    h2 = p;
-    await new Promise<void>((resolve, reject) => {
-      const onData = (d: Buffer): void => { h2Output += d.toString(); if (h2Output.includes('host h2 running')) resolve(); };
-      p.stdout!.on('data', onData);
-      p.stderr!.on('data', onData);
-      p.once('exit', (code) => reject(new Error(`agent h2 exited with ${code}:\n${h2Output}`)));
-    });
-  }
 
-  async function stopH2(): Promise<number | null> {
-    const p = h2;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return p?.exitCode ?? null;
-    return new Promise((resolve) => { p.once('exit', (code) => resolve(code)); p.kill('SIGTERM'); });
-  }
 
   before(async () => {
     cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: 'h1', FLOTILLA_BASE_IMAGES: 'busybox' }, timeoutMs: 180_000 });
     dataDir = cloud.dataDir;
-    await startH2();
+    await h2.start();
   });
 
   after(async () => {
-    await stopH2();
+    await h2.stop();
     await cloud?.stop();
     if (dataDir) {
       for (const host of ['h1', 'h2']) await cleanupHost(hostLayout(dataDir, host));
@@ -97,7 +77,7 @@ describe('two compute hosts: scheduling, anti-affinity, a host that goes down', 
 
   it('a stopped agent goes down; new servers land on the remaining host; anti-affinity then has no valid host', { timeout: 300_000 }, async () => {
     const t0 = Date.now();
-    assert.equal(await stopH2(), 0, `agent h2 stops cleanly on SIGTERM:\n${h2Output}`);
+    assert.equal(await h2.stop(), 0, `agent h2 stops cleanly on SIGTERM:\n${h2.output}`);
     const stoppedIn = Date.now() - t0;
     let downAfter = 0;
     for (;;) {
@@ -134,7 +114,7 @@ describe('two compute hosts: scheduling, anti-affinity, a host that goes down', 
   });
 
   it('h2 started again serves its server; deleting every server leaves both engines empty', { timeout: 300_000 }, async () => {
-    await startH2();
+    await h2.start();
     await waitServer(env(), 'a2', (s) => s.status === 'ACTIVE', 60_000);
     const deadline = Date.now() + 30_000;
     while ((await computeServices()).find((s) => s.Host === 'h2')?.State !== 'up' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));

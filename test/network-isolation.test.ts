@@ -25,14 +25,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { serverArgs, SERVER_ENV } from '../src/platform/runtime.js';
 import { containerName, type AgentLayout } from '../src/agent/layout.js';
 import { listNamespaces } from '../src/agent/netns.js';
 import { segmentNamespace, vxlanLink } from '../src/agent/netplane/names.js';
 import { UNDERLAY_HOST_LINK } from '../src/agent/underlay.js';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
+import { HostAgentProcess } from './support/host-agent.js';
 import { openstack, openstackJson } from './support/cli.js';
 import { cleanupHost, computeUnavailable, hostLayout, type RunResult } from './support/compute.js';
 
@@ -83,32 +83,14 @@ describe('network isolation matrix: two tenants with the same CIDR on two hosts'
   const step = (what: string): void => console.log(`# ${since()} s: ${what}`);
   let cloud: TestCloud | undefined;
   let dataDir = '';
-  let h2: ChildProcess | undefined;
-  let h2Output = '';
+  const h2 = new HostAgentProcess(() => cloud!, 'h2');
   const layouts = {} as Record<Host, AgentLayout>;
   const env = {} as Record<Tenant, Record<string, string>>;
   const netId = {} as Record<Tenant, string>;
   const servers: Server[] = [];
   const byName = (name: string): Server => servers.find((s) => s.name === name)!;
 
-  async function startH2(): Promise<void> {
-    const p = spawn(process.execPath, [...serverArgs(), 'agent', '--host', 'h2'], {
-      env: { ...(process.env as Record<string, string>), ...cloud!.flotillaEnv, ...SERVER_ENV }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    h2 = p;
-    await new Promise<void>((resolve, reject) => {
-      const onData = (d: Buffer): void => { h2Output += d.toString(); if (h2Output.includes('host h2 running')) resolve(); };
-      p.stdout!.on('data', onData);
-      p.stderr!.on('data', onData);
-      p.once('exit', (code) => reject(new Error(`agent h2 exited with ${code}:\n${h2Output}`)));
-    });
-  }
 
-  async function stopH2(): Promise<void> {
-    const p = h2;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    await new Promise((resolve) => { p.once('exit', resolve); p.kill('SIGTERM'); });
-  }
 
   /** Runs a command inside a server through its host's engine (`docker exec`), with the server's own privileges. */
   function inServer(s: Server, cmd: string[], opts: { timeoutMs?: number } = {}): Promise<RunResult> {
@@ -168,13 +150,13 @@ describe('network isolation matrix: two tenants with the same CIDR on two hosts'
     cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: 'h1', FLOTILLA_BASE_IMAGES: 'busybox' }, timeoutMs: 300_000 });
     dataDir = cloud.dataDir;
     for (const h of HOSTS) layouts[h] = hostLayout(dataDir, h);
-    await startH2();
+    await h2.start();
     step('cloud with host h1 and agent h2 running');
   });
 
   after(async () => {
     try {
-      await stopH2();
+      await h2.stop();
       await cloud?.stop();
     } finally {
       if (dataDir) {
@@ -474,7 +456,7 @@ describe('network isolation matrix: two tenants with the same CIDR on two hosts'
       assert.equal((await openstack(env[tenant], 'network', 'delete', netId[tenant]!)).code, 0);
     }));
     step(`servers and networks deleted in ${since(t)} s`);
-    await stopH2();
+    await h2.stop();
     await cloud!.stop();
     for (const h of HOSTS) await cleanupHost(layouts[h]);
     const left = listNamespaces().filter((n) => HOSTS.some((h) => n.includes(layouts[h].tag)));
