@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Suite } from './suite.js';
 import { tempestUnavailable } from './tempest.js';
+import { adminSession, json } from './admin.js';
 import type { ComputeTarget } from './tempest-conf.js';
 
 const ADMIN_TESTS = [
@@ -53,12 +54,6 @@ function computeSuiteUnavailable(): string | undefined {
   return undefined;
 }
 
-async function json(res: Response, what: string): Promise<any> {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${what}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 /** The second image (image_ref_alt): a copy of busybox under another name and id, so rebuilds change image. */
 export const COMPUTE_IMAGE_ALT = 'busybox-alt';
 
@@ -71,19 +66,7 @@ interface ImageRow { id: string; name: string; status: string; container_format:
  * resize from one to the other fits this host many times over).
  */
 async function computeTarget(identityUrl: string, adminPassword: string): Promise<ComputeTarget> {
-  const auth = {
-    identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: adminPassword } } },
-    scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-  };
-  const res = await fetch(`${identityUrl}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth }) });
-  const token = res.headers.get('x-subject-token') ?? '';
-  const catalog = (await json(res, 'admin login')).token.catalog as Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }>;
-  const endpoint = (type: string): string => {
-    const url = catalog.find((s) => s.type === type)?.endpoints.find((e) => e.interface === 'public')?.url;
-    if (!url) throw new Error(`no public ${type} endpoint in the catalog`);
-    return url.replace(/\/$/, '');
-  };
-  const headers = { 'x-auth-token': token, accept: 'application/json' };
+  const { headers, endpoint } = await adminSession(identityUrl, adminPassword);
   const glance = `${endpoint('image')}/v2/images`;
   const activeImage = async (name: string): Promise<ImageRow | undefined> =>
     ((await json(await fetch(`${glance}?name=${name}`, { headers }), 'image list')).images as ImageRow[]).find((i) => i.status === 'active');

@@ -9,26 +9,13 @@
  */
 import type { Suite } from './suite.js';
 import { tempestUnavailable } from './tempest.js';
+import { adminSession, json } from './admin.js';
 import type { NetworkTarget } from './tempest-conf.js';
-
-async function json(res: Response, what: string): Promise<any> {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${what}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 /** Reads the extension aliases and the external network from the running cloud, as the admin. */
 async function networkTarget(identityUrl: string, adminPassword: string): Promise<NetworkTarget> {
-  const auth = {
-    identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: adminPassword } } },
-    scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-  };
-  const res = await fetch(`${identityUrl}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth }) });
-  const token = res.headers.get('x-subject-token') ?? '';
-  const catalog = (await json(res, 'admin login')).token.catalog as Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }>;
-  const url = catalog.find((s) => s.type === 'network')?.endpoints.find((e) => e.interface === 'public')?.url;
-  if (!url) throw new Error('the catalog lists no network endpoint');
-  const headers = { 'x-auth-token': token };
+  const { headers, endpoint } = await adminSession(identityUrl, adminPassword);
+  const url = endpoint('network');
   const extensions = (await json(await fetch(`${url}/v2.0/extensions`, { headers }), 'extensions')).extensions as Array<{ alias: string }>;
   const external = (await json(await fetch(`${url}/v2.0/networks?router:external=true&name=public`, { headers }), 'external network')).networks as Array<{ id: string }>;
   return {
