@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestCloud, type TestCloud } from '../test/support/cloud.js';
+import { cleanupHost, hostLayout } from '../test/support/compute.js';
 import { checkRatchet, growRatchet, readRatchet, type RatchetCheck } from './ratchet.js';
 import { buildReport, formatSummary, writeReport, type SuiteReport } from './report.js';
 import { packageVersions, runTempest, type TempestRun, type TempestRunOptions } from './tempest.js';
@@ -85,9 +86,16 @@ export function startSuiteCloud(suite: Suite): Promise<TestCloud> {
   });
 }
 
-/** Stops the cloud and removes its data. */
+/**
+ * Stops the cloud and removes its data, and destroys what its compute hosts left in the kernel (their
+ * engines' mounts, network namespaces, their place on the machine's underlay): a stopped agent keeps
+ * those for its next start, and this cloud has none.
+ */
 export async function stopSuiteCloud(cloud: TestCloud): Promise<void> {
   await cloud.stop();
+  const hostsDir = path.join(cloud.dataDir, 'hosts');
+  const hosts = fs.existsSync(hostsDir) ? fs.readdirSync(hostsDir) : [];
+  for (const host of hosts) await cleanupHost(hostLayout(cloud.dataDir, host));
   fs.rmSync(cloud.dataDir, { recursive: true, force: true });
 }
 
