@@ -34,6 +34,11 @@ export function usesNeutron(requested: ServerRecord['requestedNetworks'], interi
   return requested.some((r) => 'port' in r || r.uuid.replace(/-/g, '') !== interimNetworkId.replace(/-/g, ''));
 }
 
+/** Whether a server holds (or is being given) Neutron ports that must be given back when it goes. */
+export function holdsNeutronPorts(s: Pick<ServerRecord, 'portsPending' | 'neutronPorts'>): boolean {
+  return s.portsPending || s.neutronPorts.length > 0;
+}
+
 /** The agent's view of a Neutron port. */
 export function portSpecOf(p: NeutronServerPort): PortSpec {
   return {

@@ -20,7 +20,7 @@ import type { ServerStore } from './servers/store.js';
 import type { ServerService } from './servers/service.js';
 import type { ActionStore } from './servers/actions-store.js';
 import type { InterimIpam } from './ipam.js';
-import { PORTS_RELEASE, type ServerPorts } from './ports.js';
+import { holdsNeutronPorts, PORTS_RELEASE, type ServerPorts } from './ports.js';
 
 /** A host silent this long is considered lost for pending deletes and builds. */
 export const HOST_LOST_AFTER_MS = 60_000;
@@ -80,7 +80,7 @@ export class ComputeReconciler {
       const lost = s.host !== null && (view === undefined || (!view.up && view.silentForMs > o.hostLostAfterMs));
       if (s.desired.power === 'deleted' && lost) {
         await inTransaction(o.db, (tx) => o.serverService.finishDelete(tx, s));
-        if (s.portsPending || s.neutronPorts.length > 0) o.ports.kickRelease(s.id);
+        if (holdsNeutronPorts(s)) o.ports.kickRelease(s.id);
         o.log.info({ server: s.id, host: s.host }, 'delete completed locally: host lost');
         if (s.host) touched.add(s.host);
         continue;
@@ -95,7 +95,7 @@ export class ComputeReconciler {
         // Only if still building: the agent may have reported in the meantime.
         const cur = await o.servers.find(s.id, tx);
         if (!cur || cur.deleted || cur.launchedAt !== null || cur.fault !== null) return;
-        const neutron = cur.portsPending || cur.neutronPorts.length > 0;
+        const neutron = holdsNeutronPorts(cur);
         await tx.updateTable('server').set({ fault: JSON.stringify(fault), host: null, updated_at: fault.created, ...(neutron ? { ports_pending: PORTS_RELEASE } : {}) })
           .where('id', '=', s.id).execute();
         await o.ipam.release(tx, s.id);

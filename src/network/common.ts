@@ -17,8 +17,7 @@ import type { NetworkTables } from './tables.js';
  */
 export function ownerProject(caller: Caller, values: Record<string, unknown>): string {
   const given = values.project_id as string | undefined;
-  const service = caller.auth.roles.some((r) => r.name.toLowerCase() === 'service');
-  if (given !== undefined && given !== caller.projectId && !caller.isAdmin && !service) {
+  if (given !== undefined && given !== caller.projectId && !caller.isAdmin && !caller.can('service_api', {})) {
     throw httpBadRequest("Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin privileges");
   }
   const project = given ?? caller.projectId;

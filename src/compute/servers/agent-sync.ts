@@ -13,7 +13,7 @@ import type { ServerRecord, ServerStore } from './store.js';
 import type { ServerService } from './service.js';
 import { snapshotPending } from './status.js';
 import type { InterimIpam, ProjectNetwork } from '../ipam.js';
-import { portSpecOf, type ServerPorts } from '../ports.js';
+import { holdsNeutronPorts, portSpecOf, type ServerPorts } from '../ports.js';
 import type { HostStore } from '../hosts/store.js';
 import type { RevisionNotifier } from '../hosts/notifier.js';
 
@@ -105,7 +105,7 @@ export class AgentSync {
       }
       if (s.desired.power === 'deleted' && obs.state === 'absent' && obs.generation >= s.desired.generation) {
         await this.deps.serverService.finishDelete(tx, after);
-        return after.portsPending || after.neutronPorts.length > 0 ? 'deleted-with-ports' : 'deleted';
+        return holdsNeutronPorts(after) ? 'deleted-with-ports' : 'deleted';
       }
       return false;
     });

@@ -15,7 +15,7 @@ import type { ActionStore } from './actions-store.js';
 import type { ServerRecord, ServerStore } from './store.js';
 import { deriveState, type DerivedState, type HostView } from './status.js';
 import type { InterimIpam } from '../ipam.js';
-import { PORTS_RELEASE, type ServerPorts } from '../ports.js';
+import { holdsNeutronPorts, PORTS_RELEASE, type ServerPorts } from '../ports.js';
 
 /** Who acts, as the action log records it. */
 export interface Caller {
@@ -139,7 +139,7 @@ export class ServerService {
   async finishDelete(tx: Kysely<ComputeTables>, s: ServerRecord): Promise<void> {
     const now = new Date().toISOString();
     // Neutron ports are given back after the commit (ports.ts), or by the reconciler if that is cut short.
-    const neutron = s.portsPending || s.neutronPorts.length > 0;
+    const neutron = holdsNeutronPorts(s);
     await tx.updateTable('server').set({ deleted: 1, deleted_at: now, terminated_at: now, updated_at: now, task: null, ...(neutron ? { ports_pending: PORTS_RELEASE } : {}) })
       .where('id', '=', s.id).execute();
     await this.deps.ipam.release(tx, s.id);
@@ -171,6 +171,6 @@ export class ServerService {
         return { set: { power: 'deleted' }, task: 'deleting' };
       },
     });
-    if (!hostUp && (s.portsPending || s.neutronPorts.length > 0)) this.deps.ports.kickRelease(s.id);
+    if (!hostUp && holdsNeutronPorts(s)) this.deps.ports.kickRelease(s.id);
   }
 }
