@@ -1,0 +1,98 @@
+/**
+ * A stack definition (template, environment, files, parameters) made ready to run: the template parsed
+ * and checked, parameters resolved, conditions evaluated, the active resources with their plugins and the
+ * dependency graph. Prepared once per definition and cached, since every run and every show needs it.
+ */
+import {
+  activeResources, dependencies, evaluateConditions, loadEnvironment, loadTemplate, mergeEnvironments, resolveParameters, resolveType,
+  type ConstraintChecker, type Environment, type ResourceDef, type Template,
+} from '../hot/index.js';
+import { LIMITS, type StackDefinition } from '../model.js';
+import { requestLimitExceeded, validationFailed } from '../errors.js';
+import type { PluginRegistry, ResourcePlugin } from '../plugins/types.js';
+import { templateResourcePlugin } from '../plugins/template-resource.js';
+
+export interface Prepared {
+  readonly def: StackDefinition;
+  readonly template: Template;
+  readonly environment: Environment;
+  readonly conditions: Record<string, boolean>;
+  /** Active resources by name, in template order. */
+  readonly resources: ReadonlyMap<string, ResourceDef>;
+  readonly requires: ReadonlyMap<string, ReadonlySet<string>>;
+  plugin(name: string): ResourcePlugin;
+}
+
+/** What a request gives: the raw template and the rest, before parameters are resolved. */
+export interface DefinitionInput {
+  template: Record<string, unknown>;
+  environment?: Record<string, unknown> | undefined;
+  files?: Record<string, string> | undefined;
+  params?: Record<string, unknown> | undefined;
+}
+
+/** Template size as Heat measures it (the JSON text), against max_template_size. */
+export function checkTemplateSize(template: unknown): void {
+  const size = Buffer.byteLength(JSON.stringify(template));
+  if (size > LIMITS.maxTemplateSize) {
+    throw requestLimitExceeded(`Template size (${size} bytes) exceeds maximum allowed size (${LIMITS.maxTemplateSize} bytes).`);
+  }
+}
+
+/** The plugin for a type as the environment maps it: a built-in one or a provider template. */
+export function pluginFor(registry: PluginRegistry, env: Environment, type: string, files: Record<string, string>): ResourcePlugin {
+  const resolved = resolveType(env, type, files);
+  if (resolved.kind === 'template') return templateResourcePlugin(type, resolved.name, resolved.template);
+  const plugin = registry.get(resolved.type);
+  if (!plugin) throw validationFailed(`The Resource Type (${type}) could not be found.`);
+  return plugin;
+}
+
+/**
+ * Checks a definition and resolves its parameters (the API's step before anything is stored): every
+ * static check of the template, known resource types, limits.
+ */
+export async function resolveDefinition(
+  registry: PluginRegistry, input: DefinitionInput, opts: { checker?: ConstraintChecker; previous?: Record<string, unknown> } = {},
+): Promise<StackDefinition> {
+  checkTemplateSize(input.template);
+  const files = input.files ?? {};
+  const template = loadTemplate(input.template, files);
+  const environment = mergeEnvironments(loadEnvironment(input.environment ?? {}));
+  const params = { ...(environment.parameters as Record<string, unknown>), ...(input.params ?? {}) };
+  const resolved = await resolveParameters(template, environment, params, opts.checker, opts.previous);
+  const def: StackDefinition = { template: input.template, environment: input.environment ?? {}, files, params, resolved };
+  const prepared = prepare(registry, def);
+  if (prepared.resources.size > LIMITS.maxResourcesPerStack) throw requestLimitExceeded('Maximum resources per stack exceeded.');
+  for (const name of prepared.resources.keys()) prepared.plugin(name);
+  return def;
+}
+
+const cache = new WeakMap<StackDefinition, Prepared>();
+
+/** The prepared form of a stored (already resolved) definition. */
+export function prepare(registry: PluginRegistry, def: StackDefinition): Prepared {
+  const hit = cache.get(def);
+  if (hit) return hit;
+  const template = loadTemplate(def.template, def.files);
+  const environment = mergeEnvironments(loadEnvironment(def.environment));
+  const conditions = evaluateConditions(template, def.resolved);
+  const resources = new Map(activeResources(template, conditions).map((r) => [r.name, r] as const));
+  const requires = dependencies(template, conditions);
+  const plugins = new Map<string, ResourcePlugin>();
+  const prepared: Prepared = {
+    def, template, environment, conditions, resources, requires,
+    plugin(name) {
+      let p = plugins.get(name);
+      if (!p) {
+        const r = resources.get(name);
+        if (!r) throw validationFailed(`The Resource (${name}) is not in the template.`);
+        p = pluginFor(registry, environment, r.type, def.files);
+        plugins.set(name, p);
+      }
+      return p;
+    },
+  };
+  cache.set(def, prepared);
+  return prepared;
+}

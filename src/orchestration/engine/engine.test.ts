@@ -1,0 +1,177 @@
+/** The engine over a real database: create, update, delete, rollback and nested stacks, on both engines. */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { TEST_ENGINES } from '../../platform/db/testing.js';
+import { createTestEngine, type TestEngine } from './testing.js';
+import { currentRows } from './run.js';
+import { resolveDefinition } from './definition.js';
+
+const RANDOM = (n: number): Record<string, unknown> => ({
+  heat_template_version: '2018-08-31',
+  parameters: { len: { type: 'number', default: 8 } },
+  resources: Object.fromEntries(Array.from({ length: n }, (_, i) => [`r${i}`, { type: 'OS::Heat::RandomString', properties: { length: { get_param: 'len' } } }])),
+});
+
+for (const { engine, skip } of TEST_ENGINES) {
+  describe(`orchestration engine (${engine})`, { skip }, () => {
+    let t: TestEngine;
+    before(async () => { t = await createTestEngine(engine); });
+    after(async () => { await t?.close(); });
+
+    it('creates independent resources and reports Heat statuses with one event per transition', async () => {
+      const s = await t.create('s1', RANDOM(3));
+      assert.equal(`${s.action}_${s.status}`, 'CREATE_COMPLETE', s.statusReason);
+      assert.equal(s.statusReason, 'Stack CREATE completed successfully');
+      const rows = await t.resources(s.id);
+      assert.equal(rows.length, 3);
+      for (const r of rows) {
+        assert.equal(`${r.action}_${r.status}`, 'CREATE_COMPLETE');
+        assert.equal(String(r.attributes.value).length, 8);
+      }
+      const events = await t.events(s.id);
+      const names = events.map((e) => `${e.resourceName} ${e.action}_${e.status}`);
+      assert.equal(names[0], 's1 CREATE_IN_PROGRESS');
+      assert.equal(names.at(-1), 's1 CREATE_COMPLETE');
+      assert.equal(events.length, 2 + 3 * 2);
+    });
+
+    it('follows depends_on and get_resource order, and resolves outputs', async () => {
+      const s = await t.create('chain', {
+        heat_template_version: '2018-08-31',
+        resources: {
+          a: { type: 'OS::Heat::RandomString' },
+          b: { type: 'OS::Heat::Value', properties: { value: { get_attr: ['a', 'value'] } } },
+          c: { type: 'OS::Heat::None', depends_on: ['b'] },
+        },
+        outputs: { v: { value: { get_attr: ['b', 'value'] } }, ref: { value: { get_resource: 'a' } } },
+      });
+      assert.equal(s.status, 'COMPLETE', s.statusReason);
+      const events = (await t.events(s.id)).filter((e) => e.status === 'IN_PROGRESS' && e.resourceName !== 'chain').map((e) => e.resourceName);
+      assert.deepEqual(events, ['a', 'b', 'c']);
+      const view = await t.engine.describe(s.id);
+      const a = (await t.resources(s.id)).find((r) => r.name === 'a')!;
+      assert.equal(view.outputs.v, a.attributes.value);
+      assert.equal(view.outputs.ref, a.attributes.value, 'get_resource of a RandomString is its value');
+    });
+
+    it('updates in place, replaces, adds and removes resources', async () => {
+      const s = await t.create('upd', {
+        heat_template_version: '2018-08-31',
+        resources: {
+          keep: { type: 'OS::Heat::RandomString' },
+          val: { type: 'OS::Heat::TestResource', properties: { value: 'one' } },
+          rep: { type: 'OS::Heat::RandomString', properties: { length: 4 } },
+          gone: { type: 'OS::Heat::None' },
+        },
+      });
+      const before = await t.resources(s.id);
+      const id = (n: string): string => currentRows(before).find((r) => r.name === n)!.physicalId!;
+      const u = await t.update(s.id, {
+        heat_template_version: '2018-08-31',
+        resources: {
+          keep: { type: 'OS::Heat::RandomString' },
+          val: { type: 'OS::Heat::TestResource', properties: { value: 'two' } },
+          rep: { type: 'OS::Heat::RandomString', properties: { length: 6 } },
+          added: { type: 'OS::Heat::None' },
+        },
+      });
+      assert.equal(`${u.action}_${u.status}`, 'UPDATE_COMPLETE', u.statusReason);
+      const after = currentRows(await t.resources(s.id));
+      const by = (n: string) => after.find((r) => r.name === n);
+      assert.equal(by('keep')!.physicalId, id('keep'), 'unchanged');
+      assert.equal(by('val')!.physicalId, id('val'), 'updated in place');
+      assert.equal(by('val')!.attributes.output, 'two');
+      assert.notEqual(by('rep')!.physicalId, id('rep'), 'replaced');
+      assert.equal(String(by('rep')!.attributes.value).length, 6);
+      assert.ok(by('added'));
+      assert.equal(by('gone'), undefined);
+      assert.equal((await t.resources(s.id)).length, 4, 'replaced and removed rows are gone');
+    });
+
+    it('rolls back a failed create when rollback is enabled, and deletes in reverse order honouring Retain', async () => {
+      const bad = await t.create('rb', {
+        heat_template_version: '2018-08-31',
+        resources: { ok: { type: 'OS::Heat::RandomString' }, boom: { type: 'OS::Heat::TestResource', properties: { fail: true }, depends_on: ['ok'] } },
+      }, { disableRollback: false });
+      assert.equal(`${bad.action}_${bad.status}`, 'ROLLBACK_COMPLETE', bad.statusReason);
+      const seq = (await t.events(bad.id)).filter((e) => e.resourceName === 'rb').map((e) => `${e.action}_${e.status}`);
+      assert.deepEqual(seq, ['CREATE_IN_PROGRESS', 'CREATE_FAILED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE']);
+      const failed = (await t.events(bad.id)).find((e) => e.status === 'FAILED' && e.resourceName === 'boom')!;
+      assert.equal(failed.reason, 'ValueError: resources.boom: Test Resource failed boom');
+
+      const s = await t.create('del', {
+        heat_template_version: '2018-08-31',
+        resources: { a: { type: 'OS::Heat::None' }, b: { type: 'OS::Heat::None', depends_on: 'a', deletion_policy: 'Retain' } },
+      });
+      const d = await t.delete(s.id);
+      assert.equal(`${d.action}_${d.status}`, 'DELETE_COMPLETE');
+      assert.ok(d.deletedAt);
+      const order = (await t.events(s.id)).filter((e) => e.action === 'DELETE' && e.status === 'IN_PROGRESS' && e.resourceName !== 'del').map((e) => e.resourceName);
+      assert.deepEqual(order, ['b', 'a']);
+    });
+
+    it('builds a ResourceGroup as a nested stack and scales it with removal policies', async () => {
+      const tpl = (count: number, removal: unknown[] = []): Record<string, unknown> => ({
+        heat_template_version: '2018-08-31',
+        resources: {
+          g: { type: 'OS::Heat::ResourceGroup', properties: { count, removal_policies: removal, resource_def: { type: 'OS::Heat::Value', properties: { value: 'v%index%' } } } },
+        },
+        outputs: { vals: { value: { get_attr: ['g', 'value'] } }, refs: { value: { get_attr: ['g', 'refs'] } } },
+      });
+      const s = await t.create('grp', tpl(3));
+      assert.equal(s.status, 'COMPLETE', s.statusReason);
+      assert.deepEqual((await t.engine.describe(s.id)).outputs.vals, ['v0', 'v1', 'v2']);
+      const u = await t.update(s.id, tpl(2, [{ resource_list: ['0'] }]));
+      assert.equal(`${u.action}_${u.status}`, 'UPDATE_COMPLETE', u.statusReason);
+      assert.deepEqual((await t.engine.describe(s.id)).outputs.vals, ['v1', 'v2']);
+      const d = await t.delete(s.id);
+      assert.equal(d.status, 'COMPLETE', d.statusReason);
+    });
+
+    it('uses provider templates from files through the environment', async () => {
+      const inner = 'heat_template_version: 2018-08-31\nparameters:\n  word: {type: string}\nresources:\n  v: {type: OS::Heat::Value, properties: {value: {get_param: word}}}\noutputs:\n  out: {value: {get_attr: [v, value]}}\n';
+      const s = await t.create('prov', {
+        heat_template_version: '2018-08-31',
+        resources: { p: { type: 'My::Thing', properties: { word: 'hello' } } },
+        outputs: { o: { value: { get_attr: ['p', 'out'] } } },
+      }, { files: { 'thing.yaml': inner }, environment: { resource_registry: { 'My::Thing': 'thing.yaml' } } });
+      assert.equal(s.status, 'COMPLETE', s.statusReason);
+      assert.equal((await t.engine.describe(s.id)).outputs.o, 'hello');
+    });
+
+    it('creates 200 resources and a 50-deep chain quickly', async () => {
+      let start = performance.now();
+      const s = await t.create('big', RANDOM(200));
+      const wide = performance.now() - start;
+      assert.equal(s.status, 'COMPLETE', s.statusReason);
+      const chain: Record<string, unknown> = {};
+      for (let i = 0; i < 50; i++) chain[`c${i}`] = { type: 'OS::Heat::RandomString', ...(i > 0 ? { depends_on: [`c${i - 1}`] } : {}) };
+      start = performance.now();
+      const c = await t.create('deep', { heat_template_version: '2018-08-31', resources: chain });
+      const deep = performance.now() - start;
+      assert.equal(c.status, 'COMPLETE', c.statusReason);
+      console.log(`200 wide: ${wide.toFixed(0)} ms, 50 deep: ${deep.toFixed(0)} ms`);
+    });
+
+    it('continues a create after a restart (the engine stopped mid-step)', async () => {
+      const definition = await resolveDefinition(t.engine.registry, { template: {
+        heat_template_version: '2018-08-31',
+        resources: { w: { type: 'OS::Heat::TestResource', properties: { wait_secs: 0.3 } }, after: { type: 'OS::Heat::None', depends_on: 'w' } },
+      } });
+      const s = await t.engine.createStack({ name: 'slow', projectId: 'p1', userId: 'u1', definition, disableRollback: true, timeoutMins: null, tags: [], trustId: null });
+      await new Promise((r) => setTimeout(r, 100));
+      await t.restart();
+      const mid = await t.stack(s.id);
+      assert.equal(`${mid.action}_${mid.status}`, 'CREATE_IN_PROGRESS', 'a stopped engine leaves the operation for the next one');
+      assert.ok(mid.operation);
+      assert.equal(await t.engine.resumeAll(), 1);
+      await t.engine.run(s.id);
+      await t.engine.drain();
+      const done = await t.stack(s.id);
+      assert.equal(`${done.action}_${done.status}`, 'CREATE_COMPLETE', done.statusReason);
+      assert.equal(done.operation, null);
+      const rows = await t.resources(s.id);
+      assert.ok(rows.every((r) => r.action === 'CREATE' && r.status === 'COMPLETE'));
+    });
+  });
+}

@@ -1,0 +1,338 @@
+/**
+ * The orchestration engine: carries out each stack's stored operation (engine/run.ts does the resource
+ * steps), one runner per stack, and moves the stack through Heat's statuses with an event for each
+ * transition. The operation is stored before its first step, so `resumeAll()` at start continues
+ * whatever a killed process left IN_PROGRESS; a failure rolls back when the stack allows it.
+ */
+import { randomUUID } from 'node:crypto';
+import { resolve } from '../hot/index.js';
+import { asId } from '../../platform/ids.js';
+import type { Logger } from '../../platform/log.js';
+import {
+  actionOf, LIMITS, now, type Action, type Operation, type Resource, type Stack, type StackDefinition, type StackEvent, type StackId, type Status,
+} from '../model.js';
+import type { NestedDefinition, NestedStacks, NestedView, PluginRegistry, StackClients } from '../plugins/types.js';
+import { ResourceFailure } from '../plugins/types.js';
+import {
+  getStack, insertResources, insertStack, maxEventSeq, stackResources, stacksWithOperations, type Db,
+} from '../store.js';
+import { inTransaction } from '../../platform/db/database.js';
+import { prepare, resolveDefinition } from './definition.js';
+import { currentRows, Interrupt, resolveContext, StackRun, StepFailure, type RunDeps } from './run.js';
+import { WriteQueue } from './write-queue.js';
+
+export interface EngineOptions {
+  db: Db;
+  log: Logger;
+  registry: PluginRegistry;
+  /** Clients acting for a stack's owner (trust-scoped); see plugins/types.ts. */
+  clientsFor(stack: Stack): StackClients;
+  /** Called once a top-level stack is deleted (to delete its trust). */
+  onDeleted?(stack: Stack): Promise<void>;
+}
+
+/** What a new stack is made from, checked by the API. */
+export interface NewStack {
+  name: string;
+  projectId: string;
+  userId: string;
+  definition: StackDefinition;
+  disableRollback: boolean;
+  timeoutMins: number | null;
+  tags: string[];
+  trustId: string | null;
+  owner?: { stack: Stack; resource: string };
+  id?: StackId;
+}
+
+const STACK_TYPE = 'OS::Heat::Stack';
+
+export class Engine {
+  readonly #db: Db;
+  readonly #log: Logger;
+  readonly #opts: EngineOptions;
+  readonly #queue: WriteQueue;
+  readonly #runs = new Map<string, Promise<void>>();
+  readonly #again = new Set<string>();
+  readonly #controllers = new Map<string, AbortController>();
+  #seq: number;
+  #closing = false;
+
+  private constructor(opts: EngineOptions, seq: number) {
+    this.#opts = opts;
+    this.#db = opts.db;
+    this.#log = opts.log;
+    this.#queue = new WriteQueue(opts.db);
+    this.#seq = seq;
+  }
+
+  static async create(opts: EngineOptions): Promise<Engine> {
+    return new Engine(opts, await maxEventSeq(opts.db));
+  }
+
+  get registry(): PluginRegistry { return this.#opts.registry; }
+
+  #event(stack: Stack, name: string, physicalId: string, type: string, action: Action, status: Status, reason: string, props: Record<string, unknown> = {}): StackEvent {
+    return { id: asId(randomUUID()), stackId: stack.id, resourceName: name, physicalId, resourceType: type, action, status, reason, properties: props, time: now(), seq: ++this.#seq };
+  }
+
+  #stackEvent(stack: Stack): StackEvent {
+    return this.#event(stack, stack.name, stack.id, STACK_TYPE, stack.action, stack.status, stack.statusReason);
+  }
+
+  /** Sets a stack's status and writes it with its event. */
+  #setStatus(stack: Stack, action: Action, status: Status, reason: string): Promise<void> {
+    stack.action = action;
+    stack.status = status;
+    stack.statusReason = reason;
+    stack.updatedAt = stack.updatedAt === null && action === 'CREATE' ? null : now();
+    return this.#queue.write({ stacks: [stack], events: [this.#stackEvent(stack)] });
+  }
+
+  /** Stores a new stack with its create operation and starts it. */
+  async createStack(n: NewStack): Promise<Stack> {
+    const depth = n.owner ? n.owner.stack.nestedDepth + 1 : 0;
+    if (depth > LIMITS.maxNestedDepth) throw new ResourceFailure(`Recursion depth exceeds ${LIMITS.maxNestedDepth}.`);
+    const id = n.id ?? asId<'StackId'>(randomUUID());
+    const stack: Stack = {
+      id, name: n.name, projectId: n.projectId, userId: n.userId, action: 'CREATE', status: 'IN_PROGRESS', statusReason: 'Stack CREATE started',
+      definition: n.definition, disableRollback: n.disableRollback, timeoutMins: n.timeoutMins, tags: n.tags,
+      ownerId: n.owner?.stack.id ?? null, ownerResource: n.owner?.resource ?? null, rootId: n.owner?.stack.rootId ?? id, nestedDepth: depth,
+      trustId: n.trustId ?? n.owner?.stack.trustId ?? null, operation: { kind: 'create', rollback: !n.disableRollback },
+      createdAt: now(), updatedAt: null, deletedAt: null,
+    };
+    // The INIT_COMPLETE rows go in with the stack: one transaction, and `resource list` shows them at once.
+    const p = prepare(this.#opts.registry, n.definition);
+    const rows: Resource[] = [...p.resources.values()].map((r) => ({
+      id: asId(randomUUID()), stackId: id, name: r.name, type: r.type, physicalId: null, action: 'INIT', status: 'COMPLETE', statusReason: '',
+      properties: null, attributes: {}, data: {}, metadata: {}, requires: [...(p.requires.get(r.name) ?? [])], replacedBy: null, replaces: null,
+      createdAt: stack.createdAt, updatedAt: null,
+    }));
+    await inTransaction(this.#db, async (tx) => {
+      await insertStack(tx, stack);
+      await insertResources(tx, rows);
+    });
+    await this.#queue.write({ events: [this.#stackEvent(stack)] });
+    if (!n.owner) this.#kick(id);
+    return stack;
+  }
+
+  /** Replaces a stack's operation (update, delete, an action) and starts it. */
+  async begin(stack: Stack, op: Operation): Promise<void> {
+    const running = stack.operation !== null && this.#runs.has(stack.id);
+    stack.operation = op;
+    if (running) {
+      // The running operation gives way: it stops between steps and the runner picks this one up.
+      await this.#queue.write({ stacks: [stack] });
+      this.#controllers.get(stack.id)?.abort(new Interrupt('superseded', 'Superseded by a later operation'));
+    } else {
+      await this.#setStatus(stack, actionOf(op), 'IN_PROGRESS', `Stack ${actionOf(op)} started`);
+    }
+    if (!stack.ownerId) this.#kick(stack.id);
+  }
+
+  /** Cancels a stack's update: rolls it back, or leaves it UPDATE_FAILED. */
+  async cancelUpdate(stack: Stack, rollback: boolean): Promise<void> {
+    const op = stack.operation;
+    if (op?.kind !== 'update') return;
+    op.cancel = rollback ? 'rollback' : 'no_rollback';
+    await this.#queue.write({ stacks: [stack] });
+    this.#controllers.get(stack.id)?.abort(new Interrupt('cancelled', 'Stack UPDATE cancelled'));
+  }
+
+  /** Continues every top-level stack a previous process left with an operation. */
+  async resumeAll(): Promise<number> {
+    const stacks = await stacksWithOperations(this.#db);
+    for (const s of stacks) this.#kick(s.id);
+    return stacks.length;
+  }
+
+  /** Runs the stack's operations until none is left; joins a runner already going. */
+  run(id: string): Promise<void> {
+    this.#again.add(id);
+    let r = this.#runs.get(id);
+    if (!r) {
+      r = this.#drive(id).finally(() => this.#runs.delete(id));
+      this.#runs.set(id, r);
+    }
+    return r;
+  }
+
+  #kick(id: string): void {
+    this.run(id).catch((err: unknown) => this.#log.error({ err, stack: id }, 'stack operation failed'));
+  }
+
+  /** Stops every runner between steps; stored operations continue at the next start. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const c of this.#controllers.values()) c.abort(new Interrupt('stopping', 'The engine is stopping'));
+    await Promise.allSettled([...this.#runs.values()]);
+    await this.#queue.drain();
+  }
+
+  /** Resolves once every write so far is stored (tests, and reads that must see a run's last step). */
+  drain(): Promise<void> { return this.#queue.drain(); }
+
+  async #drive(id: string): Promise<void> {
+    while (this.#again.has(id) && !this.#closing) {
+      this.#again.delete(id);
+      await this.#queue.drain();
+      const stack = await getStack(this.#db, id, { withDeleted: true });
+      if (!stack?.operation) continue;
+      await this.#execute(stack, stack.operation);
+      this.#again.add(id);
+    }
+  }
+
+  async #execute(stack: Stack, op: Operation): Promise<void> {
+    const controller = new AbortController();
+    this.#controllers.set(stack.id, controller);
+    const timeout = stack.timeoutMins && (op.kind === 'create' || op.kind === 'update')
+      ? setTimeout(() => controller.abort(new Interrupt('timeout', `${actionOf(op)} timed out`)), stack.timeoutMins * 60000) : undefined;
+    const rows = await stackResources(this.#db, stack.id);
+    const run = new StackRun(this.#runDeps(), stack, rows, controller.signal, this.#facade(stack));
+    const action = actionOf(op);
+    if (stack.action !== action || stack.status !== 'IN_PROGRESS') await this.#setStatus(stack, action, 'IN_PROGRESS', `Stack ${action} started`);
+    try {
+      if (op.kind === 'update' && op.cancel) throw new Interrupt('cancelled', 'Stack UPDATE cancelled');
+      switch (op.kind) {
+        case 'create': await run.create(stack.definition); break;
+        case 'update': await run.update(op.target, stack.definition); stack.definition = op.target; break;
+        case 'rollback':
+          if (op.from === 'create') await run.deleteAll(stack.definition, { remove: true });
+          else if (op.previous) { const from = stack.definition; await run.update(op.previous, from); stack.definition = op.previous; }
+          break;
+        case 'delete': await run.deleteAll(stack.definition, { remove: false }); break;
+        case 'suspend': await run.act(stack.definition, 'SUSPEND'); break;
+        case 'resume': await run.act(stack.definition, 'RESUME'); break;
+        case 'check': await run.act(stack.definition, 'CHECK'); break;
+        default: { const never: never = op; throw new Error(`unknown operation ${String(never)}`); }
+      }
+      await run.settle();
+      stack.operation = null;
+      if (op.kind === 'delete') stack.deletedAt = now();
+      await this.#setStatus(stack, action, 'COMPLETE', `Stack ${action} completed successfully`);
+      if (op.kind === 'delete' && !stack.ownerId) await this.#opts.onDeleted?.(stack).catch((err: unknown) => this.#log.warn({ err, stack: stack.id }, 'trust not deleted'));
+    } catch (err) {
+      await run.settle();
+      const interrupt = err instanceof Interrupt ? err : controller.signal.reason instanceof Interrupt ? controller.signal.reason as Interrupt : undefined;
+      if (interrupt?.silent) return;
+      const reason = err instanceof StepFailure ? `Resource ${err.action} failed: ${err.reason}`
+        : err instanceof Interrupt ? err.message : `${action} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+      const next: Operation | null = op.kind === 'create' && op.rollback ? { kind: 'rollback', from: 'create' }
+        : op.kind === 'update' && (op.cancel === 'rollback' || (op.rollback && !op.cancel)) ? { kind: 'rollback', from: 'update', previous: op.previous }
+          : null;
+      stack.operation = next;
+      await this.#setStatus(stack, action, 'FAILED', reason);
+      if (next) this.#again.add(stack.id);
+    } finally {
+      clearTimeout(timeout);
+      if (this.#controllers.get(stack.id) === controller) this.#controllers.delete(stack.id);
+    }
+  }
+
+  #facade(stack: Stack): ((kind: 'metadata' | 'deletion_policy' | 'update_policy') => unknown) | undefined {
+    if (!stack.ownerId || !stack.ownerResource) return undefined;
+    const facade = stack.definition.facade;
+    return (kind) => facade?.[kind] ?? (kind === 'deletion_policy' ? 'Delete' : {});
+  }
+
+  #runDeps(): RunDeps {
+    return {
+      queue: this.#queue,
+      registry: this.#opts.registry,
+      log: this.#log,
+      event: (stack, name, physicalId, type, action, status, reason, props) => this.#event(stack, name, physicalId, type, action, status, reason, props),
+      clients: (stack) => this.#opts.clientsFor(stack),
+      nested: (stack, resource, signal) => this.#nested(stack, resource, signal),
+    };
+  }
+
+  /** Runs a child stack's operation to its end for a parent's plugin; rejects with the child's reason. */
+  async #runChild(childId: StackId, signal: AbortSignal, want: Action): Promise<Stack> {
+    const onAbort = (): void => {
+      const reason = signal.reason instanceof Interrupt ? signal.reason : new Interrupt('cancelled', 'Operation cancelled');
+      this.#controllers.get(childId)?.abort(reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.run(childId);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (signal.aborted) throw signal.reason;
+    const child = await getStack(this.#db, childId, { withDeleted: true });
+    if (!child) throw new ResourceFailure(`The nested stack ${childId} is gone.`);
+    if (child.action !== want || child.status !== 'COMPLETE') throw new ResourceFailure(child.statusReason);
+    return child;
+  }
+
+  #nested(parent: Stack, resource: Resource, signal: AbortSignal): NestedStacks {
+    const childInput = (def: NestedDefinition): Promise<StackDefinition> =>
+      resolveDefinition(this.#opts.registry, { template: def.template, files: def.files, params: def.params, environment: def.environment ?? parent.definition.environment })
+        .then((d) => (def.facade ? { ...d, facade: def.facade } : d));
+    return {
+      create: async (def) => {
+        const known = typeof resource.data.childId === 'string' ? asId<'StackId'>(resource.data.childId) : undefined;
+        let child = known ? await getStack(this.#db, known, { withDeleted: true }) : undefined;
+        if (!child) {
+          const id = known ?? asId<'StackId'>(randomUUID());
+          if (!known) {
+            // Stored before the child exists, so a crash in between finds (or makes) the same child.
+            resource.physicalId = id;
+            resource.data = { ...resource.data, childId: id };
+            await this.#queue.write({ resources: [resource] });
+          }
+          const definition = await childInput(def);
+          child = await this.createStack({
+            id, name: `${parent.name}-${resource.name}-${id.slice(0, 12)}`.slice(0, 255), projectId: parent.projectId, userId: parent.userId,
+            definition, disableRollback: true, timeoutMins: null, tags: [], trustId: parent.trustId, owner: { stack: parent, resource: resource.name },
+          });
+        }
+        if (child.action === 'CREATE' && child.status === 'COMPLETE') return child.id;
+        await this.#runChild(child.id, signal, 'CREATE');
+        return child.id;
+      },
+      update: async (childId, def) => {
+        const child = await getStack(this.#db, childId);
+        if (!child) throw new ResourceFailure(`The nested stack ${childId} is gone.`);
+        if (child.operation?.kind !== 'update') {
+          const target = await childInput(def);
+          await this.begin(child, { kind: 'update', rollback: false, target, previous: child.definition });
+        }
+        await this.#runChild(childId, signal, 'UPDATE');
+      },
+      delete: async (childId) => {
+        const child = await getStack(this.#db, childId, { withDeleted: true });
+        if (!child || child.deletedAt !== null) return;
+        if (child.operation?.kind !== 'delete') await this.begin(child, { kind: 'delete' });
+        await this.#runChild(childId, signal, 'DELETE');
+      },
+      act: async (childId, kind) => {
+        const child = await getStack(this.#db, childId);
+        if (!child) throw new ResourceFailure(`The nested stack ${childId} is gone.`);
+        if (child.operation?.kind !== kind) await this.begin(child, { kind });
+        await this.#runChild(childId, signal, actionOf({ kind }));
+      },
+      describe: (childId) => this.describe(childId),
+    };
+  }
+
+  /** A stack's outputs and its resources' references and attributes (nested stacks' parents read these). */
+  async describe(id: StackId): Promise<NestedView> {
+    const stack = await getStack(this.#db, id, { withDeleted: true });
+    if (!stack) throw new ResourceFailure(`The stack ${id} is gone.`);
+    const rows = await stackResources(this.#db, id);
+    const p = prepare(this.#opts.registry, stack.definition);
+    const ctx = resolveContext(stack, p, rows, this.#facade(stack));
+    const outputs: Record<string, unknown> = {};
+    for (const [key, o] of Object.entries(p.template.outputs)) {
+      if (o.condition !== undefined && typeof o.condition === 'string' && p.conditions[o.condition] === false) continue;
+      try { outputs[key] = resolve(p.template, o.value, ctx, ['outputs', key, 'value']); } catch { outputs[key] = null; }
+    }
+    const resources = new Map<string, { ref: string | null; attributes: Record<string, unknown> }>();
+    const live = currentRows(rows);
+    for (const r of live) resources.set(r.name, { ref: ctx.resourceRef(r.name), attributes: r.attributes });
+    return { outputs, resources, order: live.map((r) => r.name) };
+  }
+}
