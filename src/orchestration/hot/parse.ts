@@ -82,7 +82,7 @@ function parseYaml(text: string, what: string): unknown {
   if (doc.errors.length > 0) {
     throw new TemplateError(`Error parsing ${what}: ${firstLine(doc.errors[0]?.message ?? 'invalid YAML')}`);
   }
-  countAliases(doc);
+  countAliases(doc, what);
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (err) {
@@ -91,10 +91,10 @@ function parseYaml(text: string, what: string): unknown {
 }
 
 /** Refuses documents with more alias nodes than MAX_ALIASES before anything expands them. */
-function countAliases(doc: Document.Parsed): void {
+function countAliases(doc: Document.Parsed, what: string): void {
   let aliases = 0;
   const visit = (node: unknown, depth: number): void => {
-    if (depth > MAX_DEPTH) throw new TemplateError(`Error parsing document: nesting deeper than ${MAX_DEPTH} levels`);
+    if (depth > MAX_DEPTH) throw new TemplateError(`Error parsing ${what}: nesting deeper than ${MAX_DEPTH} levels`);
     if (node === null || node === undefined || isScalar(node)) return;
     if (isMap(node) || isSeq(node)) {
       for (const item of node.items) {
@@ -111,7 +111,7 @@ function countAliases(doc: Document.Parsed): void {
     // Alias nodes
     aliases += 1;
     if (aliases > MAX_ALIASES) {
-      throw new TemplateError(`Error parsing document: more than ${MAX_ALIASES} YAML aliases (alias expansion refused)`);
+      throw new TemplateError(`Error parsing ${what}: more than ${MAX_ALIASES} YAML aliases (alias expansion refused)`);
     }
   };
   visit(doc.contents, 0);

@@ -1,6 +1,14 @@
 /** Small argument helpers shared by the function implementations; each throws Heat's kind of message. */
 import { TemplateError, type TemplatePath } from '../errors.js';
 import { isMapping, type Mapping } from '../parse.js';
+import { ALL_FUNCTION_NAMES } from '../versions.js';
+
+/** Whether a single-key map with this key is a function call. Heat treats a single key naming one of the
+ * version's functions as a call; we also treat every name any version knows and every `Fn::` name as one,
+ * so a function used in the wrong version or misspelt CloudFormation is an error, not a silent map. */
+export function isFunctionName(key: string): boolean {
+  return ALL_FUNCTION_NAMES.has(key) || key.startsWith('Fn::');
+}
 
 /** A single-key map whose key is a function name is a call; this says which, without judging the name. */
 export function callOf(v: unknown, isName: (k: string) => boolean): [string, unknown] | undefined {
@@ -15,9 +23,11 @@ export function isList(v: unknown): v is unknown[] {
   return Array.isArray(v);
 }
 
-/** Whether a raw argument is (or may become) a function call, so its final shape is unknown at load. */
+/** Whether a raw argument is a function call, so its final shape is unknown at load. */
 export function isCallLike(v: unknown): boolean {
-  return isMapping(v) && Object.keys(v).length === 1;
+  if (!isMapping(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && isFunctionName(keys[0] as string);
 }
 
 export function err(message: string, path: TemplatePath): TemplateError {

@@ -1,24 +1,20 @@
 /** Every function implementation by the FnImpl name versions.ts selects, and how a name is looked up in
  * a version and a context, with the errors for names the version or the place does not allow. */
 import { TemplateError, type TemplatePath } from '../errors.js';
-import { ALL_FUNCTION_NAMES, conditionFunction, valueFunction, type FnImpl, type HotVersion } from '../versions.js';
+import { conditionFunction, valueFunction, type FnImpl, type HotVersion } from '../versions.js';
 import { CFN_FUNCTIONS } from './cfn.js';
 import { COLLECTION_FUNCTIONS } from './collections.js';
 import { CONDITION_FUNCTIONS, YAQL_UNSUPPORTED } from './conditions.js';
 import { REFERENCE_FUNCTIONS } from './references.js';
 import { STRING_FUNCTIONS } from './strings.js';
 import type { FnDef, WalkMode } from './types.js';
+import { isFunctionName } from './args.js';
 
 const REGISTRY: Partial<Record<FnImpl, FnDef>> = {
   ...REFERENCE_FUNCTIONS, ...STRING_FUNCTIONS, ...COLLECTION_FUNCTIONS, ...CONDITION_FUNCTIONS, ...CFN_FUNCTIONS,
 };
 
-/** Whether a single-key map with this key is a function call. Heat treats a single key naming one of the
- * version's functions as a call; we also treat every name any version knows and every `Fn::` name as one,
- * so a function used in the wrong version or misspelt CloudFormation is an error, not a silent map. */
-export function isFunctionName(key: string): boolean {
-  return ALL_FUNCTION_NAMES.has(key) || key.startsWith('Fn::');
-}
+export { isFunctionName };
 
 /** The implementation of a call, or the TemplateError naming the function, the version and the place. */
 export function lookup(version: HotVersion, name: string, mode: WalkMode, path: TemplatePath): FnDef {

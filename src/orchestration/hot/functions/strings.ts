@@ -88,7 +88,7 @@ function replaceDef(mode: ReplaceMode): FnDef {
   const syntax = (name: string): string => `"${name}" syntax should be ${name}:\n  template: This is var1 template var2\n  params:\n    var1: a\n    var2: string`;
   return {
     check(name, args, path) {
-      if (isCallLike(args) && !('template' in (args as Mapping) || 'params' in (args as Mapping))) return;
+      if (isCallLike(args)) return;
       if (!isMapping(args)) throw err(`Arguments to "${name}" must be a map`, path);
       if (!Object.hasOwn(args, 'params') || !Object.hasOwn(args, 'template')) throw err(syntax(name), path);
       const params = args.params;
@@ -193,7 +193,7 @@ function urlencode(q: Mapping): string {
 
 const makeUrl: FnDef = {
   check(name, args, path) {
-    if (isCallLike(args) && !URL_KEYS.includes(Object.keys(args as Mapping)[0] as string)) return;
+    if (isCallLike(args)) return;
     if (!isMapping(args)) throw err(`The arguments to "${name}" must be a map`, path);
     const invalid = Object.keys(args).filter((k) => !URL_KEYS.includes(k));
     if (invalid.length > 0) throw err(`Invalid arguments to "${name}": ${invalid.join(', ')}`, path);
