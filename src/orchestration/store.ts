@@ -149,12 +149,17 @@ export async function saveStack(db: Db, s: Stack): Promise<void> {
   await db.updateTable('stack').set(row).where('id', '=', s.id).execute();
 }
 
+const RESOURCE_COLUMNS = [
+  'stack_id', 'name', 'type', 'physical_id', 'action', 'status', 'status_reason', 'properties', 'attributes', 'data', 'metadata',
+  'requires', 'replaced_by', 'replaces', 'created_at', 'updated_at',
+] as const;
+
+/** Stores rows, new or not, in one statement per 500 (INSERT … ON CONFLICT DO UPDATE on both engines). */
 export async function upsertResources(db: Db, rs: readonly Resource[]): Promise<void> {
-  for (const r of rs) {
-    const row = resourceToRow(r);
-    const { id: _id, ...rest } = row;
-    const done = await db.updateTable('resource').set(rest).where('id', '=', r.id).executeTakeFirst();
-    if (Number(done.numUpdatedRows) === 0) await db.insertInto('resource').values(row).execute();
+  for (let i = 0; i < rs.length; i += 500) {
+    await db.insertInto('resource').values(rs.slice(i, i + 500).map(resourceToRow))
+      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => Object.fromEntries(RESOURCE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))))
+      .execute();
   }
 }
 

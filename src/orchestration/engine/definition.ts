@@ -64,7 +64,15 @@ export async function resolveDefinition(
   const def: StackDefinition = { template: input.template, environment: input.environment ?? {}, files, params, resolved };
   const prepared = prepare(registry, def);
   if (prepared.resources.size > LIMITS.maxResourcesPerStack) throw requestLimitExceeded('Maximum resources per stack exceeded.');
-  for (const name of prepared.resources.keys()) prepared.plugin(name);
+  for (const [name, r] of prepared.resources) {
+    const plugin = prepared.plugin(name);
+    // Property names are static even where values are functions: an unknown one fails now, not mid-create.
+    if (!plugin.openProperties && typeof r.properties === 'object' && r.properties !== null && !Array.isArray(r.properties)) {
+      for (const key of Object.keys(r.properties)) {
+        if (!(key in plugin.properties)) throw validationFailed(`Property error: resources.${name}.properties: Unknown Property ${key}`);
+      }
+    }
+  }
   return def;
 }
 

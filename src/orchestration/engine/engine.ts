@@ -13,6 +13,7 @@ import {
 } from '../model.js';
 import type { NestedDefinition, NestedStacks, NestedView, PluginRegistry, StackClients } from '../plugins/types.js';
 import { ResourceFailure } from '../plugins/types.js';
+import { HeatFault } from '../errors.js';
 import {
   getStack, insertResources, insertStack, maxEventSeq, stackResources, stacksWithOperations, type Db,
 } from '../store.js';
@@ -316,6 +317,33 @@ export class Engine {
       },
       describe: (childId) => this.describe(childId),
     };
+  }
+
+  /** Delivers a signal to a live resource's plugin (`POST …/resources/{name}/signal`). */
+  async signal(stack: Stack, row: Resource, details: unknown): Promise<void> {
+    const rows = await stackResources(this.#db, stack.id);
+    const run = new StackRun(this.#runDeps(), stack, rows, new AbortController().signal, this.#facade(stack));
+    const live = rows.find((r) => r.id === row.id) ?? row;
+    try {
+      await run.signalResource(stack.definition, live, details);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ResourceActionNotSupported') throw new HeatFault(400, 'ResourceActionNotSupported', err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * Marks a resource unhealthy (CHECK_FAILED with the reason, which the next update replaces) or
+   * healthy again (CHECK_COMPLETE), as `PATCH …/resources/{name}` asks.
+   */
+  async markUnhealthy(stack: Stack, row: Resource, unhealthy: boolean, reason: string): Promise<void> {
+    if (!unhealthy && !(row.action === 'CHECK' && row.status === 'FAILED')) return;
+    row.action = 'CHECK';
+    row.status = unhealthy ? 'FAILED' : 'COMPLETE';
+    row.statusReason = unhealthy ? reason : 'state changed';
+    row.updatedAt = now();
+    const ev = this.#event(stack, row.name, row.physicalId ?? '', row.type, row.action, row.status, row.statusReason, row.properties ?? {});
+    await this.#queue.write({ resources: [row], events: [ev] });
   }
 
   /** A stack's outputs and its resources' references and attributes (nested stacks' parents read these). */

@@ -209,3 +209,43 @@ export function neutronFaults(identityUrl: string): FaultRenderer {
     return { status: fault.status, headers: fault.headers, body: { NeutronError: { type, message, detail: '' } } };
   };
 }
+
+/** webob's explanation per status, which Heat's fault middleware puts in `explanation`. */
+const WEBOB_EXPLANATIONS: Readonly<Record<number, string>> = {
+  400: 'The server could not comply with the request since it is either malformed or otherwise incorrect.',
+  403: 'Access was denied to this resource.',
+  404: 'The resource could not be found.',
+  405: 'The method specified is not allowed for this resource.',
+  409: 'There was a conflict when trying to complete your request.',
+  413: 'The request is larger than the server is willing or able to process.',
+  415: 'The request media type is not supported by this server.',
+  500: 'The server has either erred or is incapable of performing the requested operation.',
+  501: 'The server does not support the functionality required to fulfill the request.',
+  503: 'The server is currently unavailable. Please try again at a later time.',
+};
+
+/**
+ * Heat: `{"explanation", "code", "error": {"message", "type", "traceback": null}, "title"}`
+ * (heat/api/middleware/fault.py). The type is Heat's exception class (StackValidationFailed,
+ * EntityNotFound, …); the template language's TemplateError is Heat's StackValidationFailed, and generic
+ * faults show webob's class. A 401 comes from keystonemiddleware in front of Heat: Keystone's body.
+ */
+export function heatFaults(identityUrl: string): FaultRenderer {
+  const keystone401 = keystoneFaults(identityUrl);
+  return (fault) => {
+    if (fault.status === 401) return keystone401(fault);
+    const type = fault.type === 'TemplateError' || fault.type === 'ValidationError' ? 'StackValidationFailed'
+      : GENERIC_TYPES.has(fault.type) || fault.type === 'BadRequest' ? (WEBOB_TYPES[fault.status] ?? 'HTTPBadRequest') : fault.type;
+    const message = fault.status >= 500 && fault.type === 'InternalError' ? 'An unexpected error occurred; it has been logged.' : fault.message;
+    return {
+      status: fault.status,
+      headers: fault.headers,
+      body: {
+        explanation: WEBOB_EXPLANATIONS[fault.status] ?? title(fault.status),
+        code: fault.status,
+        error: { message, type, traceback: null },
+        title: fault.status === 413 ? 'Request Entity Too Large' : title(fault.status),
+      },
+    };
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Keystone trusts for stacks, as Heat's `deferred_auth_method = trusts` does: at stack create the user
+ * delegates the roles of their token to the `heat` service user (impersonating, on the stack's project);
+ * the engine then acts for the user with trust-scoped tokens it gets as `heat`, so operations that
+ * outlive the user's token (a long create, an update a day later, a resumed operation after a restart)
+ * still work. Plugins reach this through `StackClients.token()`.
+ */
+import type { IdentityClient } from '../identity/client.js';
+import type { ServiceSession } from '../platform/auth/service-session.js';
+import type { AuthContext } from '../platform/auth/context.js';
+import type { Logger } from '../platform/log.js';
+
+export interface TrustPlumbing {
+  /** A trust from the caller to the heat user on the caller's project; null when the token is itself trust-scoped. */
+  create(auth: AuthContext): Promise<string | null>;
+  /** A token scoped by the trust, as the heat user (cached until close to expiry). */
+  token(trustId: string): Promise<string>;
+  /** Deletes the trust with the trustor's token (Keystone lets only the trustor or an admin). */
+  delete(trustId: string, trustorToken: string): Promise<void>;
+}
+
+export function createTrustPlumbing(identity: IdentityClient, session: ServiceSession, log: Logger): TrustPlumbing {
+  let heatUserId: Promise<string> | undefined;
+  const trusteeId = (): Promise<string> => {
+    heatUserId ??= session.token().then((t) => identity.validate(t, t)).then((b) => b.user.id);
+    heatUserId.catch(() => { heatUserId = undefined; });
+    return heatUserId;
+  };
+  const tokens = new Map<string, { token: string; expiresAt: number }>();
+  return {
+    async create(auth) {
+      // A trust-scoped token cannot delegate further (Keystone refuses); the stack then runs on the caller's token.
+      if (auth.trust || auth.scope.kind !== 'project') return null;
+      const trust = await identity.createTrust(auth.token, {
+        trustorUserId: auth.user.id, trusteeUserId: await trusteeId(), projectId: auth.scope.project.id,
+        roles: auth.roles.map((r) => r.name), impersonation: true,
+      });
+      return trust.id;
+    },
+    async token(trustId) {
+      const hit = tokens.get(trustId);
+      if (hit && hit.expiresAt - Date.now() > 5 * 60 * 1000) return hit.token;
+      const issued = await identity.rescope(await session.token(), { trustId });
+      tokens.set(trustId, { token: issued.token, expiresAt: Date.parse(issued.body.expires_at) });
+      return issued.token;
+    },
+    async delete(trustId, trustorToken) {
+      tokens.delete(trustId);
+      await identity.deleteTrust(trustorToken, trustId).catch((err: unknown) => log.warn({ err, trustId }, 'could not delete a stack\'s trust'));
+    },
+  };
+}
