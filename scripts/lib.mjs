@@ -25,7 +25,7 @@ export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'cru
  * Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest; ping
  * (iputils-ping) for the data plane's kernel tests; and what `npm start` needs, since the tests start the cloud.
  */
-export const TEST_PACKAGES = ['postgresql', 'python3-openstackclient', 'python3-openstacksdk', 'tempest', 'keystone-tempest-plugin', 'iputils-ping', ...START_PACKAGES];
+export const TEST_PACKAGES = ['postgresql', 'python3-openstackclient', 'python3-openstacksdk', 'python3-heatclient', 'tempest', 'keystone-tempest-plugin', 'iputils-ping', ...START_PACKAGES];
 
 /** Node.js 20 or newer. */
 export function checkNode() {
