@@ -302,6 +302,13 @@ async function main(): Promise<void> {
     const imageId = images.images[0]?.id;
     if (!imageId) throw new Error(`no image ${opts.image}`);
     await api.call('PUT', `${computeUrl}/os-quota-sets/${api.projectId}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });
+    // Servers booted with `auto` land on the project's get-me-a-network subnet, which the machine reaches
+    // through its router; the project's `default` group must let the probes' TCP 22 in, as a user would.
+    const networkUrl = `http://127.0.0.1:${ports.FLOTILLA_NETWORK_PORT}/v2.0`;
+    const groups = await api.call<{ security_groups: Array<{ id: string }> }>('GET', `${networkUrl}/security-groups?project_id=${api.projectId}&name=default`);
+    await api.call('POST', `${networkUrl}/security-group-rules`, {
+      security_group_rule: { security_group_id: groups.security_groups[0]!.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22 },
+    }, [201, 409]);
     // The smallest flavor an idle Debian with sshd runs in comfortably; the limit is what matters here.
     const flavor = await api.call<{ flavor: { id: string } }>('POST', `${computeUrl}/flavors`, { flavor: { name: 'bench.idle', ram: 256, vcpus: 1, disk: 1 } });
 

@@ -22,6 +22,7 @@ import type { ServiceName } from './platform/config.js';
 import { createImageService, type ImageTables } from './image/index.js';
 import { createComputeService, type ComputeTables } from './compute/index.js';
 import { createNetworkService, type NetworkTables } from './network/index.js';
+import { createOrchestrationService, type OrchestrationTables } from './orchestration/index.js';
 import { ImageClient } from './image/client.js';
 import { defaultImageCacheDir, ensureBaseImages, RECIPES } from './base-images/index.js';
 
@@ -75,11 +76,13 @@ export function catalogEntries(config: Config): CatalogEntrySpec[] {
     { type: 'compute', name: 'nova', description: 'Flotilla Compute', url: `${serviceUrl(config, 'compute')}/v2.1` },
     // Neutron's catalog URL is its root: clients append /v2.0 themselves.
     { type: 'network', name: 'neutron', description: 'Flotilla Networks', url: serviceUrl(config, 'network') },
+    // Heat's URL carries the project: heatclient and openstacksdk call it as the token's catalog fills it in.
+    { type: 'orchestration', name: 'heat', description: 'Flotilla Orchestration', url: `${serviceUrl(config, 'orchestration')}/v1/%(tenant_id)s` },
   ];
 }
 
 /** The users Flotilla's own services and agents log in as. */
-export const SERVICE_USERS = ['glance', 'nova', 'neutron', 'compute-agent'] as const;
+export const SERVICE_USERS = ['glance', 'nova', 'neutron', 'compute-agent', 'heat'] as const;
 export type ServiceUser = (typeof SERVICE_USERS)[number];
 
 /** Service users' passwords: generated on first run, kept in the data dir (0600). */
@@ -141,7 +144,8 @@ export async function startCloud(config: Config, logger: Logger, say: (line: str
     };
     await startService<ImageTables>('image', 'glance', createImageService);
     await startService<ComputeTables>('compute', 'nova', createComputeService);
-    await startService<NetworkTables>('network', 'neutron', (deps) => createNetworkService(deps, { external: { adminProjectId, pool: config.publicPool } }));
+    await startService<NetworkTables>('network', 'neutron', (deps) => createNetworkService(deps, { external: { adminProjectId, pool: config.publicPool }, autoPool: config.serverPool.cidr }));
+    await startService<OrchestrationTables>('orchestration', 'heat', createOrchestrationService);
 
     // This machine's own compute host: an agent with its private engine, logged in as compute-agent and
     // talking to compute and images over their APIs, as a standalone `flotilla agent` on another host does.

@@ -31,10 +31,11 @@ export interface HostRegistrationReply {
 export type DesiredPower = 'running' | 'stopped' | 'paused' | 'deleted';
 
 /**
- * A network port of a server, as the agent plugs it. `interim` ports come from compute's own IPAM (the
- * `auto` network until get-me-a-network moves to Neutron) and go into the interim per-project namespace
- * (src/agent/network.ts); `neutron` ports are Neutron's, bound to the host, and go into the network's
- * segment once the host's network plan names them (src/agent/netplane).
+ * A network port of a server, as the agent plugs it. Compute sends only `neutron` ports: Neutron's,
+ * bound to the host, plugged into the network's segment once the host's network plan names them
+ * (src/agent/netplane). `interim` ports are the agent's stand-alone plumbing from before Neutron
+ * (src/agent/network.ts: a namespace per network, no plan needed), which only the agent's own tests
+ * still drive with hand-written specs.
  */
 export interface PortSpec {
   id: string;

@@ -137,7 +137,7 @@ describe('compute API', () => {
     assert.deepEqual(await q('not-tags-any=blue&name=list'), ['list-a']);
     assert.deepEqual(await q(`image=${t.imageId}&flavor=1&name=^list`), ['list-b', 'list-a']);
     assert.deepEqual(await q('flavor=2'), []);
-    const ip = (await t.call('GET', `/v2.1/servers/${a}`, undefined, { token: user.token })).json().server.addresses.private[0].addr;
+    const ip = (await t.call('GET', `/v2.1/servers/${a}`, undefined, { token: user.token })).json().server.addresses.auto_allocated_network[0].addr;
     assert.deepEqual(await q(`ip=${ip.replace(/\./g, '\\.')}$`), ['list-a']);
     assert.equal((await t.call('GET', '/v2.1/servers?status=NOPE', undefined, { token: user.token, version: '2.38' })).statusCode, 400);
     assert.deepEqual((await t.call('GET', '/v2.1/servers?status=NOPE', undefined, { token: user.token, version: '2.37' })).json().servers, []);
@@ -293,23 +293,36 @@ describe('compute API', () => {
     assert.equal(broken.statusCode, 400);
   });
 
-  it('shows the interim network before 2.36, and boots on it by id', async () => {
+  it('auto: the project\'s one network, made by get-me-a-network on first use; os-networks shows it before 2.36', async () => {
+    const first = await boot('auto-1');
     const nets = (await t.call('GET', '/v2.1/os-networks', undefined, { token: user.token })).json().networks;
     assert.equal(nets.length, 1);
-    assert.equal(nets[0].label, 'private');
-    const other = await t.identity.makeUser({ name: 'net-other' });
-    const theirs = (await t.call('GET', '/v2.1/os-tenant-networks', undefined, { token: other.token })).json().networks;
-    assert.deepEqual(theirs, [{ id: nets[0].id, cidr: 'None', label: 'private' }], 'one network id for every project');
-    assert.equal((await t.call('GET', `/v2.1/os-networks/${nets[0].id}`, undefined, { token: user.token })).json().network.id, nets[0].id);
-    assert.equal((await t.call('GET', '/v2.1/os-networks', undefined, { token: user.token, version: '2.36' })).statusCode, 404);
-    const mine = await boot('on-net', { networks: [{ uuid: nets[0].id }] });
-    const r = await t.call('POST', '/v2.1/servers', { server: { name: 'on-net', imageRef: t.imageId, flavorRef: '1', networks: [{ uuid: nets[0].id }] } }, { token: other.token, version: V });
-    assert.equal(r.statusCode, 202, r.body);
+    assert.equal(nets[0].label, 'auto_allocated_network');
+    const again = await boot('auto-2');
     const specs = (await t.desired('host-a')).servers;
-    const a = specs.find((s) => s.id === mine)!.ports[0]!;
-    const b = specs.find((s) => s.id === r.json().server.id)!.ports[0]!;
-    assert.notEqual(a.networkId, b.networkId, 'each project gets its own segment (bridge) underneath');
-    assert.notEqual(a.cidr, b.cidr);
+    const [a, b] = [first, again].map((id) => specs.find((s) => s.id === id)!.ports[0]!);
+    assert.equal(a!.networkId, nets[0].id, 'the second boot finds the same network');
+    assert.equal(b!.networkId, nets[0].id);
+    const other = await t.identity.makeUser({ name: 'net-other' });
+    assert.deepEqual((await t.call('GET', '/v2.1/os-tenant-networks', undefined, { token: other.token })).json().networks, [], 'none of another project\'s');
+    const r = await t.call('POST', '/v2.1/servers', { server: { name: 'theirs', imageRef: t.imageId, flavorRef: '1', networks: 'auto' } }, { token: other.token, version: V });
+    assert.equal(r.statusCode, 202, r.body);
+    const c = (await t.desired('host-a')).servers.find((s) => s.id === r.json().server.id)!.ports[0]!;
+    assert.notEqual(c.networkId, a!.networkId, 'each project gets its own network');
+    assert.notEqual(c.cidr, a!.cidr, 'and its own /24 of the routed pool');
+    const theirs = (await t.call('GET', '/v2.1/os-tenant-networks', undefined, { token: other.token })).json().networks;
+    assert.deepEqual(theirs, [{ id: c.networkId, cidr: 'None', label: 'auto_allocated_network' }]);
+    assert.equal((await t.call('GET', `/v2.1/os-networks/${nets[0].id}`, undefined, { token: user.token })).json().network.id, nets[0].id);
+    assert.equal((await t.call('GET', `/v2.1/os-networks/${nets[0].id}`, undefined, { token: other.token })).statusCode, 404);
+    assert.equal((await t.call('GET', '/v2.1/os-networks', undefined, { token: user.token, version: '2.36' })).statusCode, 404);
+    // A second network of the project's own makes `auto` ambiguous, as in Nova.
+    const net = await fetch(`${t.networkUrl}/v2.0/networks`, { method: 'POST', headers: { 'x-auth-token': user.token, 'content-type': 'application/json' }, body: JSON.stringify({ network: { name: 'second' } }) });
+    assert.equal(net.status, 201);
+    const amb = await t.call('POST', '/v2.1/servers', { server: { name: 'amb', imageRef: t.imageId, flavorRef: '1', networks: 'auto' } }, { token: user.token, version: V });
+    assert.equal(amb.statusCode, 409, amb.body);
+    assert.match(amb.body, /Multiple possible networks found/);
+    const second = (await net.json() as { network: { id: string } }).network.id;
+    assert.equal((await fetch(`${t.networkUrl}/v2.0/networks/${second}`, { method: 'DELETE', headers: { 'x-auth-token': user.token } })).status, 204);
   });
 
   it('quota classes: the default class sets every project\'s defaults', async () => {

@@ -26,7 +26,6 @@ import { ActionStore } from './servers/actions-store.js';
 import { ServerGroupStore } from './groups/store.js';
 import { ServerService } from './servers/service.js';
 import { AgentSync } from './servers/agent-sync.js';
-import { InterimIpam } from './ipam.js';
 import { ServerPorts } from './ports.js';
 import { NetworkClient } from '../network/client.js';
 import { IdentityProjectLookup, type ProjectLookup } from './project-lookup.js';
@@ -76,14 +75,13 @@ export async function createComputeService(deps: ServiceDeps<ComputeTables>, opt
   const servers = new ServerStore(db);
   const actions = new ActionStore(db);
   const hosts = new HostStore(db);
-  const ipam = new InterimIpam(deps.config.serverPool);
   const ports = new ServerPorts({
     db, notifier, log,
     network: new NetworkClient(options.networkUrl ?? serviceUrl(deps.config, 'network')),
     serviceToken: () => deps.session.token(),
     actionFailed: (tx, serverId, message) => actions.failOpen(tx, serverId, { message }),
   });
-  const serverService = new ServerService({ db, servers, actions, hosts, ipam, ports, notifier, log });
+  const serverService = new ServerService({ db, servers, actions, hosts, ports, notifier, log });
   const flavors = new FlavorStore(db);
   await flavors.ensureDefaults();
 
@@ -107,9 +105,9 @@ export async function createComputeService(deps: ServiceDeps<ComputeTables>, opt
     notifier,
     ports,
   };
-  const sync = new AgentSync({ db, servers, actions, hosts, ipam, ports, serverService, notifier });
+  const sync = new AgentSync({ db, servers, actions, hosts, ports, serverService, notifier });
   const reconciler = new ComputeReconciler({
-    db, servers, hosts, serverService, actions, ipam, ports, notifier, log,
+    db, servers, hosts, serverService, actions, ports, notifier, log,
     ...(options.reconcileIntervalMs !== undefined ? { intervalMs: options.reconcileIntervalMs } : {}),
     ...(options.hostLostAfterMs !== undefined ? { hostLostAfterMs: options.hostLostAfterMs } : {}),
   });

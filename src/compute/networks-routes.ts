@@ -1,13 +1,12 @@
 /**
  * /os-networks and /os-tenant-networks (2.1–2.35; 404 from 2.36, as in Nova): Nova's proxy views of the
- * caller's networks. Until the Networks issue this is the interim network `private` (ipam.ts), which every
- * project may attach to (each gets its own isolated segment underneath).
+ * Neutron networks the caller may boot on (its project's and shared ones), read with the caller's token.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFound } from '../platform/errors.js';
-import { inTransaction } from '../platform/db/database.js';
-import { enforce, isAdmin, type ComputeContext } from './context.js';
-import { InterimIpam, type ProjectNetwork } from './ipam.js';
+import { authOf } from '../platform/auth/middleware.js';
+import type { NeutronNetwork } from '../network/client.js';
+import { enforce, isAdmin, projectIdOf, type ComputeContext } from './context.js';
 
 type IdParams = { id: string };
 
@@ -17,8 +16,8 @@ const ADMIN_FIELDS = ['created_at', 'updated_at', 'deleted_at', 'deleted', 'inje
   'enable_dhcp', 'share_address'];
 
 /** Nova's network_dict: id and label, every nova-network field null (an admin sees more nulls). */
-function render(n: ProjectNetwork, admin: boolean, tenant: boolean): Record<string, unknown> {
-  // os-tenant-networks historically answers the string 'None' as the cidr when backed by Neutron.
+function render(n: NeutronNetwork, admin: boolean, tenant: boolean): Record<string, unknown> {
+  // os-tenant-networks answers the string 'None' as the cidr when backed by Neutron.
   if (tenant) return { id: n.id, cidr: 'None', label: n.name };
   const out: Record<string, unknown> = {};
   for (const f of [...FIELDS, ...(admin ? ADMIN_FIELDS : [])]) out[f] = f === 'id' ? n.id : f === 'label' ? n.name : null;
@@ -26,22 +25,24 @@ function render(n: ProjectNetwork, admin: boolean, tenant: boolean): Record<stri
 }
 
 export function networkRoutes(app: FastifyInstance, ctx: ComputeContext): void {
-  const ipam = new InterimIpam();
-  const shared = (): Promise<ProjectNetwork> => inTransaction(ctx.db, (tx) => ipam.shared(tx));
   const gone = (request: FastifyRequest): void => {
     if (request.microversion.atLeast('2.36')) throw new NotFound('The resource could not be found.');
+  };
+  const visible = (request: FastifyRequest): Promise<NeutronNetwork[]> => {
+    const auth = authOf(request);
+    return ctx.ports.networksFor(auth.token, projectIdOf(auth));
   };
   for (const [prefix, policy, tenant] of [['/os-networks', 'os-networks', false], ['/os-tenant-networks', 'os-tenant-networks', true]] as const) {
     app.get(prefix, async (request) => {
       gone(request);
       enforce(ctx, request, `os_compute_api:${policy}:list`);
-      return { networks: [render(await shared(), isAdmin(ctx, request), tenant)] };
+      return { networks: (await visible(request)).map((n) => render(n, isAdmin(ctx, request), tenant)) };
     });
-    app.get<{ Params: IdParams }>(`${prefix}/:id`, async (request) => {
+    app.get<{ Params: { id: string } & IdParams }>(`${prefix}/:id`, async (request) => {
       gone(request);
       enforce(ctx, request, `os_compute_api:${policy}:show`);
-      const n = await shared();
-      if (n.id !== request.params.id.toLowerCase()) throw new NotFound('Network not found');
+      const n = (await visible(request)).find((x) => x.id === request.params.id.toLowerCase());
+      if (!n) throw new NotFound('Network not found');
       return { network: render(n, isAdmin(ctx, request), tenant) };
     });
   }

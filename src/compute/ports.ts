@@ -15,7 +15,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/log.js';
 import { inTransaction } from '../platform/db/database.js';
 import { BadRequest, Conflict } from '../platform/errors.js';
-import type { NetworkClient, NeutronPort, NeutronSubnet } from '../network/client.js';
+import type { NetworkClient, NeutronNetwork, NeutronPort, NeutronSubnet } from '../network/client.js';
 import { NeutronFault } from '../network/errors.js';
 import type { PortSpec } from './agent-protocol.js';
 import type { ComputeTables } from './tables.js';
@@ -26,12 +26,6 @@ import type { RevisionNotifier } from './hosts/notifier.js';
 /** Nova's device_owner for a server's port. */
 export function deviceOwner(zone: string | null): string {
   return `compute:${zone ?? 'nova'}`;
-}
-
-/** True for requests that need Neutron (anything but `auto`, `none` or the interim network). */
-export function usesNeutron(requested: ServerRecord['requestedNetworks'], interimNetworkId: string): requested is RequestedNetwork[] {
-  if (!Array.isArray(requested)) return false;
-  return requested.some((r) => 'port' in r || r.uuid.replace(/-/g, '') !== interimNetworkId.replace(/-/g, ''));
 }
 
 /** Whether a server holds (or is being given) Neutron ports that must be given back when it goes. */
@@ -114,6 +108,42 @@ export class ServerPorts {
     }
   }
 
+  /**
+   * Nova's `auto` (and, before 2.37, no `networks` at all): the project's one network — its own or a
+   * shared one, never an external one — or, when it has none, get-me-a-network's (the network service
+   * makes it on first use). Several candidates are Nova's 409 NetworkAmbiguous. Nova boots a server
+   * without `networks` and without any network unconnected; Flotilla gives it the auto-allocated one, so
+   * every server booted without naming a network has an address.
+   */
+  async resolveAuto(token: string, projectId: string): Promise<RequestedNetwork[]> {
+    const net = this.#d.network;
+    const [own, shared] = await Promise.all([
+      net.listNetworks(token, { project_id: projectId, 'router:external': false }),
+      net.listNetworks(token, { shared: true, 'router:external': false }),
+    ]);
+    const ids = [...new Set([...own, ...shared].map((n) => n.id))];
+    if (ids.length > 1) throw new Conflict('Multiple possible networks found, use a Network ID to be more specific.');
+    if (ids.length === 1) return [{ uuid: ids[0]! }];
+    try {
+      return [{ uuid: (await net.autoAllocatedTopology(token, projectId)).id }];
+    } catch (err) {
+      if (err instanceof NeutronFault && err.status !== 401 && err.status < 500) {
+        throw new BadRequest(`Unable to automatically allocate a network for project ${projectId}`);
+      }
+      throw err;
+    }
+  }
+
+  /** The networks a caller may boot on (its project's and shared ones), as Nova's os-networks proxy lists them. */
+  async networksFor(token: string, projectId: string): Promise<NeutronNetwork[]> {
+    const [own, shared] = await Promise.all([
+      this.#d.network.listNetworks(token, { project_id: projectId }),
+      this.#d.network.listNetworks(token, { shared: true }),
+    ]);
+    const byId = new Map([...own, ...shared].map((n) => [n.id, n]));
+    return [...byId.values()];
+  }
+
   /** Starts allocating a server's ports in the background (the reconciler retries what fails). */
   kick(serverId: string): void {
     void this.allocate(serverId).catch((err) => this.#d.log.warn({ server: serverId, err }, 'port allocation will be retried'));
@@ -131,9 +161,9 @@ export class ServerPorts {
       const row = await this.#d.db.selectFrom('server').select(['id', 'project_id', 'host', 'availability_zone', 'requested_networks', 'security_groups', 'ports_pending', 'deleted'])
         .where('id', '=', serverId).executeTakeFirst();
       if (!row || row.ports_pending !== PORTS_ALLOCATE || row.deleted === 1 || !row.host) return;
-      const requested = JSON.parse(row.requested_networks) as RequestedNetwork[];
       const groups = (JSON.parse(row.security_groups) as Array<{ name: string }>).map((g) => g.name);
       const token = await this.#d.serviceToken();
+      const requested = JSON.parse(row.requested_networks) as RequestedNetwork[];
       let recorded: NeutronServerPort[];
       try {
         recorded = await this.#bindAll(token, { id: row.id, projectId: row.project_id, host: row.host, zone: row.availability_zone }, requested, groups);
@@ -273,6 +303,40 @@ export class ServerPorts {
   /** Starts releasing a server's ports in the background (after finishDelete or a failed build). */
   kickRelease(serverId: string): void {
     void this.release(serverId).catch((err) => this.#d.log.warn({ server: serverId, err }, 'port release will be retried'));
+  }
+
+  /**
+   * Moves servers stored before `auto` meant get-me-a-network onto it: each had one port on compute's own
+   * interim network (an ipam_port row). Its request becomes the project's auto-allocated network, its
+   * ports are allocated like a new server's while its agent keeps it, and a running one is restarted so
+   * it comes back with the Neutron port in place of the old one (the interim namespaces go with the
+   * agent's next garbage collection). The row goes in the same transaction, so this runs once per server.
+   */
+  async adoptInterim(): Promise<void> {
+    const rows = await this.#d.db.selectFrom('ipam_port').innerJoin('server', 'server.id', 'ipam_port.server_id')
+      .select(['server.id as id', 'server.project_id as projectId', 'server.deleted as deleted']).execute();
+    if (rows.length === 0) return;
+    const token = await this.#d.serviceToken();
+    for (const r of rows) {
+      const topology = r.deleted === 1 ? undefined : await this.#d.network.autoAllocatedTopology(token, r.projectId);
+      const host = await inTransaction(this.#d.db, async (tx) => {
+        await tx.deleteFrom('ipam_port').where('server_id', '=', r.id).execute();
+        const cur = await tx.selectFrom('server').select(['deleted', 'ports_pending', 'power', 'host']).where('id', '=', r.id).executeTakeFirst();
+        if (!topology || !cur || cur.deleted === 1 || cur.ports_pending !== PORTS_SETTLED) return null;
+        const running = cur.power === 'running' || cur.power === 'paused';
+        await tx.updateTable('server').set((eb) => ({
+          ports_pending: PORTS_ALLOCATE, requested_networks: JSON.stringify([{ uuid: topology.id }]),
+          ...(running ? { reboot_count: eb('reboot_count', '+', 1) } : {}),
+        })).where('id', '=', r.id).execute();
+        if (cur.host) await HostStore.bump(tx, cur.host);
+        return cur.host;
+      });
+      this.#d.log.info({ server: r.id, network: topology?.id }, 'moving a server off the interim network');
+      if (host) {
+        this.#d.notifier.changed(host);
+        this.kick(r.id);
+      }
+    }
   }
 
   /** One reconcile step: finish allocations and releases a restart or an error left undone. */

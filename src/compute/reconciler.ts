@@ -19,7 +19,6 @@ import type { RevisionNotifier } from './hosts/notifier.js';
 import type { ServerStore } from './servers/store.js';
 import type { ServerService } from './servers/service.js';
 import type { ActionStore } from './servers/actions-store.js';
-import type { InterimIpam } from './ipam.js';
 import { holdsNeutronPorts, PORTS_RELEASE, type ServerPorts } from './ports.js';
 
 /** A host silent this long is considered lost for pending deletes and builds. */
@@ -33,7 +32,6 @@ export interface ReconcilerDeps {
   hosts: HostStore;
   serverService: ServerService;
   actions: ActionStore;
-  ipam: InterimIpam;
   ports: ServerPorts;
   notifier: RevisionNotifier;
   log: Logger;
@@ -98,7 +96,6 @@ export class ComputeReconciler {
         const neutron = holdsNeutronPorts(cur);
         await tx.updateTable('server').set({ fault: JSON.stringify(fault), host: null, updated_at: fault.created, ...(neutron ? { ports_pending: PORTS_RELEASE } : {}) })
           .where('id', '=', s.id).execute();
-        await o.ipam.release(tx, s.id);
         await o.actions.failOpen(tx, s.id, { message: fault.message });
         await HostStore.bump(tx, s.host);
       });
@@ -106,6 +103,7 @@ export class ComputeReconciler {
       touched.add(s.host!);
     }
     o.notifier.changed(...touched);
+    await o.ports.adoptInterim();
     await o.ports.reconcile();
   }
 }

@@ -16,7 +16,6 @@ import { KeypairStore } from './keypairs/store.js';
 import { HostStore } from './hosts/store.js';
 import { RevisionNotifier } from './hosts/notifier.js';
 import { nextId } from './sequence.js';
-import { InterimIpam, NetworkAllocationFailed } from './ipam.js';
 import { QuotaService } from './quotas/service.js';
 import { ServerStore } from './servers/store.js';
 import { ActionStore } from './servers/actions-store.js';
@@ -115,27 +114,6 @@ for (const { engine, skip } of ENGINES) {
       await assert.rejects(hosts.deleteService((await hosts.services({ host: 'h1' }))[0]!), Conflict);
     });
 
-    it('interim IPAM: one /24 per (project, host), distinct addresses and MACs, release frees the segment', async () => {
-      const ipam = new InterimIpam();
-      const ports = await inTransaction(db, async (tx) => [
-        await ipam.allocate(tx, 'p1', 'h1', 's1'), await ipam.allocate(tx, 'p1', 'h1', 's2'),
-        await ipam.allocate(tx, 'p1', 'h2', 's3'), await ipam.allocate(tx, 'p2', 'h1', 's4'),
-      ]);
-      assert.equal(ports[0]!.subnetIdx, ports[1]!.subnetIdx);
-      assert.deepEqual([ports[0]!.ip.split('.')[3], ports[1]!.ip.split('.')[3]], ['2', '3']);
-      assert.equal(new Set(ports.map((p) => p.subnetIdx)).size, 3);
-      assert.equal(new Set(ports.map((p) => p.mac)).size, 4);
-      const nets = await ipam.networks(db, ['p1', 'p2']);
-      assert.notEqual(nets.get('p1')!.id, nets.get('p2')!.id);
-      const spec = ipam.portSpecs([ports[0]!], nets.get('p1'))[0]!;
-      assert.equal(spec.cidr, `198.18.${ports[0]!.subnetIdx}.0/24`);
-      assert.equal(spec.gateway, `198.18.${ports[0]!.subnetIdx}.1`);
-      await inTransaction(db, (tx) => ipam.release(tx, 's3'));
-      assert.equal(await db.selectFrom('ipam_subnet').select('idx').where('project_id', '=', 'p1').where('host', '=', 'h2').executeTakeFirst(), undefined);
-      await assert.rejects(inTransaction(db, async (tx) => { for (let i = 0; i < 254; i++) await ipam.allocate(tx, 'p3', 'h9', `full-${i}`); }), NetworkAllocationFailed);
-      assert.equal(await db.selectFrom('ipam_port').select('id').where('project_id', '=', 'p3').executeTakeFirst(), undefined, 'the failed transaction left nothing');
-    });
-
     it('quota usage is counted from live records', async () => {
       const quotas = new QuotaService(db);
       await insertServer(db, { projectId: 'qp', userId: 'qu' });
@@ -153,7 +131,7 @@ for (const { engine, skip } of ENGINES) {
 
     it('two actions racing on one server: one wins, the other sees the new state', async () => {
       const id = await insertServer(db, { projectId: 'race', host: null });
-      const service = new ServerService({ db, servers: new ServerStore(db), actions: new ActionStore(db), hosts: new HostStore(db), ipam: new InterimIpam(), ports: { kickRelease: () => {} }, notifier: new RevisionNotifier(), log: silentLogger() });
+      const service = new ServerService({ db, servers: new ServerStore(db), actions: new ActionStore(db), hosts: new HostStore(db), ports: { kickRelease: () => {} }, notifier: new RevisionNotifier(), log: silentLogger() });
       const caller: Caller = { userId: 'u', projectId: 'race', requestId: 'req-1', admin: false };
       const stop = () => service.transition(caller, id, { action: 'stop', vmStates: ['active'], change: async () => ({ set: { power: 'stopped' }, task: 'powering-off' }) });
       const results = await Promise.allSettled([stop(), stop()]);

@@ -5,6 +5,7 @@
  * port (compute checks and creates images through the real client). Requests go through inject(); the
  * agent's part is played through the real internal API with a service-role token.
  */
+import type { Kysely } from 'kysely';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,7 +66,7 @@ export interface TestCompute {
   networkUrl: string;
   /** Plays a host agent: register or heartbeat. */
   register(host: string, reg?: Partial<HostRegistration>): Promise<Response>;
-  /** Plays a host agent: the desired servers (no wait unless given). */
+  /** Plays a host agent: the desired servers, once every port allocation on the host settled (no long poll unless given). */
   desired(host: string, since?: number, waitS?: number): Promise<DesiredServers>;
   /** Plays a host agent: reports an observation. */
   report(host: string, serverId: string, obs: Partial<ObservedServer> & Pick<ObservedServer, 'state' | 'generation'>): Promise<Response>;
@@ -74,6 +75,20 @@ export interface TestCompute {
   /** Creates an active image with `bytes` of data owned by the token's project. */
   makeImage(token: string, fields?: Record<string, unknown>, bytes?: number): Promise<string>;
   close(): Promise<void>;
+}
+
+/**
+ * Waits until no live server on `host` still has its Neutron ports being allocated (compute does that in
+ * the background after a create), so an agent's view holds every server created before.
+ */
+export async function portsSettled(db: Kysely<ComputeTables>, host: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = await db.selectFrom('server').select('id').where('host', '=', host).where('deleted', '=', 0).where('ports_pending', '=', 1).executeTakeFirst();
+    if (!pending) return;
+    if (Date.now() > deadline) throw new Error(`server ${pending.id} on ${host} still waits for its ports after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Builds identity, image and compute for a test; `options` tune compute (reconciler timings). */
@@ -108,8 +123,11 @@ export async function createTestCompute(engine: Engine = 'sqlite', options: Comp
     await image.app.listen({ host: '127.0.0.1', port: 0 });
     const imageUrl = `http://127.0.0.1:${(image.app.server.address() as AddressInfo).port}`;
     // A real network service, and a real `nova` service user: compute allocates Neutron ports with it.
-    network = await createNetworkService({ config, logger: silentLogger(), database: networkDb.database, validator: identity.service.validator, identity: identityClient, session: session('neutron') });
+    // With `public` and the routed pool, as the all-in-one has them: `auto` gets a project network.
+    network = await createNetworkService({ config, logger: silentLogger(), database: networkDb.database, validator: identity.service.validator, identity: identityClient, session: session('neutron') },
+      { external: { adminProjectId: identity.adminProjectId, pool: config.publicPool }, autoPool: config.serverPool.cidr });
     await network.app.listen({ host: '127.0.0.1', port: 0 });
+    await network.start();
     const networkUrl = `http://127.0.0.1:${(network.app.server.address() as AddressInfo).port}`;
     await identity.makeUser({ name: 'nova', role: 'service', project: 'service', password: 'nova-password' });
     const nova = new ServiceSession(identityClient, { user: 'nova', password: 'nova-password', project: 'service' });
@@ -153,6 +171,7 @@ export async function createTestCompute(engine: Engine = 'sqlite', options: Comp
 
     const register: TestCompute['register'] = (host, reg = {}) => call('PUT', `${AGENT_API_PREFIX}/hosts/${host}`, registration(reg), { token: agent.token });
     const desired: TestCompute['desired'] = async (host, since = -1, waitS = 0) => {
+      await portsSettled(computeDb.database.db, host);
       const r = await call('GET', `${AGENT_API_PREFIX}/hosts/${host}/servers?since=${since}&wait=${waitS}`, undefined, { token: agent.token });
       if (r.statusCode !== 200) throw new Error(`desired ${host}: ${r.statusCode} ${r.body}`);
       return r.json() as DesiredServers;

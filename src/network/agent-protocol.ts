@@ -102,6 +102,11 @@ export interface RouterPlan {
   routes: Array<{ destination: string; nexthop: string }>;
   /** Floating IPs whose port sits behind this router: DNAT in, SNAT out. */
   floatingIps: Array<{ id: string; floatingIp: string; fixedIp: string; portId: string }>;
+  /**
+   * CIDRs of the attached subnets in the external network's address scope (get-me-a-network's routed
+   * pool): the external segment and the root namespace route them to this router's gateway, no NAT.
+   */
+  routed: string[];
 }
 
 /** Everything one host must have, in full. */

@@ -371,6 +371,15 @@ export class NetworkClient {
     }
   }
 
+  /**
+   * The project's auto-allocated topology (get-me-a-network), made on first use: answers its network's id.
+   * With `dryRun`, only checks that the cloud could (409 AutoAllocationFailure if not).
+   */
+  async autoAllocatedTopology(token: string, projectId: string, dryRun = false): Promise<{ id: string }> {
+    const q = dryRun ? '?fields=dry-run' : '';
+    return (await this.#call('GET', `/v2.0/auto-allocated-topology/${encodeURIComponent(projectId)}${q}`, token)).auto_allocated_topology;
+  }
+
   // --- the internal agent API (service role; agent-protocol.ts) ---
 
   async registerEndpoint(token: string, host: string, address: string): Promise<void> {

@@ -20,6 +20,8 @@ export interface NetworkContext {
   readonly enforcer: PolicyEnforcer;
   /** Wakes agents long-polling for their plan (agent/routes.ts). */
   readonly plans: PlanNotifier;
+  /** Where auto-allocated (get-me-a-network) subnets take their /24 from; undefined: not offered. */
+  readonly autoPool?: string | undefined;
 }
 
 /** The caller of a request, with what policy checks need. */

@@ -23,6 +23,7 @@ import { quotaRoutes } from './quotas/routes.js';
 import { routerRoutes } from './routers/routes.js';
 import { floatingIpRoutes } from './floating-ips/routes.js';
 import { agentRoutes } from './agent/routes.js';
+import { autoAllocationRoutes } from './auto-allocation/routes.js';
 import { PlanNotifier } from './agent/notifier.js';
 
 export type { NetworkTables } from './tables.js';
@@ -39,6 +40,11 @@ export interface NetworkServiceOptions {
    * missing (the deployer's step in OpenStack; the all-in-one's here). Idempotent and race-safe.
    */
   external?: { adminProjectId: string; pool: string };
+  /**
+   * The pool get-me-a-network takes each project's /24 from (FLOTILLA_SERVER_POOL); those subnets are
+   * routed from the external network without NAT (auto-allocation/service.ts).
+   */
+  autoPool?: string;
 }
 
 export async function createNetworkService(deps: ServiceDeps<NetworkTables>, opts: NetworkServiceOptions = {}): Promise<ServiceHandle> {
@@ -50,13 +56,14 @@ export async function createNetworkService(deps: ServiceDeps<NetworkTables>, opt
     baseUrl: serviceUrl(deps.config, 'network'),
     enforcer: new PolicyEnforcer(networkPolicyRules),
     plans: new PlanNotifier(),
+    autoPool: opts.autoPool,
   };
   const app = createHttpApp({ logger: log, renderFault: neutronFaults(serviceUrl(deps.config, 'identity')), bodyLimit: BODY_LIMIT });
   installAuth(app, deps.validator);
   // Any write that ended (its transaction committed) may have moved the plan revision: waiting agents
   // re-read it now instead of at their next one-second check.
   app.addHook('onResponse', async (request) => { if (request.method !== 'GET' && request.method !== 'HEAD') ctx.plans.changed(); });
-  for (const register of [versionRoutes, networkRoutes, subnetRoutes, portRoutes, securityGroupRoutes, quotaRoutes, routerRoutes, floatingIpRoutes, agentRoutes, agentListRoutes]) {
+  for (const register of [versionRoutes, networkRoutes, subnetRoutes, portRoutes, securityGroupRoutes, quotaRoutes, routerRoutes, floatingIpRoutes, autoAllocationRoutes, agentRoutes, agentListRoutes]) {
     register(app, ctx);
   }
   const start = async (): Promise<void> => {

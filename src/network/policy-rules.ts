@@ -48,6 +48,10 @@ export const networkPolicyRules = {
   'update_network:port_security_enabled': ADMIN_OR_PROJECT_MEMBER,
   delete_network: ADMIN_OR_PROJECT_MEMBER,
 
+  // Neutron: rule:admin_or_owner; Nova asks with the user's token, Flotilla's compute also as its service.
+  get_auto_allocated_topology: `${ADMIN_OR_PROJECT_READER} or ${SERVICE}`,
+  delete_auto_allocated_topology: `${ADMIN_OR_PROJECT_MEMBER} or ${SERVICE}`,
+
   create_subnet: ADMIN_OR_NET_OWNER_MEMBER,
   // Not rule:external: the external network's subnets stay the admin's unless it is shared, as the
   // Tempest this cloud is measured with checks (test_external_network_visibility).

@@ -154,6 +154,20 @@ export interface NetworkHostTable {
   updated_at: string;
 }
 
+/**
+ * A project's auto-allocated topology (get-me-a-network): its network, subnet and router, and the /24 of
+ * the routed pool the subnet holds. Those subnets share the external network's address scope: the
+ * external segment routes to them through their router, without NAT (agent/plan.ts `routed`).
+ */
+export interface AutoTopologyTable {
+  project_id: string;
+  network_id: string;
+  subnet_id: string;
+  router_id: string;
+  cidr: string;
+  created_at: string;
+}
+
 export interface NetworkTables {
   network: NetworkTable;
   subnet: SubnetTable;
@@ -169,4 +183,5 @@ export interface NetworkTables {
   router: RouterTable;
   floating_ip: FloatingIpTable;
   network_host: NetworkHostTable;
+  auto_topology: AutoTopologyTable;
 }

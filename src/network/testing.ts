@@ -15,7 +15,7 @@ import { IdentityClient } from '../identity/client.js';
 import { ServiceSession } from '../platform/auth/service-session.js';
 import type { ServiceHandle } from '../platform/service.js';
 import { createTestIdentity, type TestIdentity } from '../identity/testing.js';
-import { createNetworkService } from './index.js';
+import { createNetworkService, type NetworkServiceOptions } from './index.js';
 import type { NetworkTables } from './tables.js';
 
 export type { Engine };
@@ -40,7 +40,7 @@ export interface TestNetwork {
 }
 
 /** An identity and a network service on `engine`, sharing nothing but the token validator. */
-export async function createTestNetwork(engine: Engine = 'sqlite'): Promise<TestNetwork> {
+export async function createTestNetwork(engine: Engine = 'sqlite', options: NetworkServiceOptions = {}): Promise<TestNetwork> {
   const url = engine === 'postgres' ? process.env.FLOTILLA_TEST_DATABASE_URL : undefined;
   const identity = await createTestIdentity(url ? { databaseUrl: url } : {});
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-network-test-'));
@@ -52,7 +52,8 @@ export async function createTestNetwork(engine: Engine = 'sqlite'): Promise<Test
     config, logger: silentLogger(), database, validator: identity.service.validator,
     // Not called in-process: the validator above checks tokens, and the network service needs no session yet.
     identity: unused, session: new ServiceSession(unused, { user: 'neutron', password: 'unused', project: 'service' }),
-  });
+  }, options);
+  await service.start();
 
   const call: TestNetwork['call'] = async (method, u, body, token, headers = {}) => {
     const h: Record<string, string> = { accept: 'application/json', ...headers };

@@ -11,6 +11,10 @@ interface Extension { alias: string; name: string; description: string; updated:
 
 export const EXTENSIONS: readonly Extension[] = [
   { alias: 'allowed-address-pairs', name: 'Allowed Address Pairs', description: 'Provides allowed address pairs', updated: '2013-07-23T10:00:00-00:00' },
+  {
+    alias: 'auto-allocated-topology', name: 'Auto Allocated Topology Services',
+    description: 'Auto Allocated Topology Services.', updated: '2016-01-01T00:00:00-00:00',
+  },
   { alias: 'binding', name: 'Port Binding', description: 'Expose port bindings of a virtual port to external application', updated: '2014-02-03T10:00:00-00:00' },
   { alias: 'ext-gw-mode', name: 'Neutron L3 Configurable external gateway mode', description: 'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway', updated: '2013-03-28T10:00:00-00:00' },
   { alias: 'external-net', name: 'Neutron external network', description: 'Adds external network attribute to network resource.', updated: '2013-01-14T10:00:00-00:00' },

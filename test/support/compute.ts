@@ -10,7 +10,7 @@ import { agentLayout, type AgentLayout } from '../../src/agent/layout.js';
 import { destroyHost } from '../../src/agent/index.js';
 import { listNamespaces, processAlive } from '../../src/agent/netns.js';
 import { agentUnavailable } from './agent-fixtures.js';
-import { cliUnavailable, openstackJson } from './cli.js';
+import { cliUnavailable, openstack, openstackJson } from './cli.js';
 
 function has(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -47,23 +47,21 @@ export function hostNamespaces(layout: AgentLayout): string[] {
 export interface RunResult { code: number; stdout: string; stderr: string }
 
 /**
- * How to reach a server's address from here: from the root namespace when its route there leads to this
- * host's uplink, else from inside the host's own namespace. Another cloud on this machine (a test running
- * beside this one) allocates from the same 198.18.0.0/16 pool, and the last to plumb a subnet owns the root
- * route to it; the host namespace's routes are this host's alone.
+ * Lets the machine in: ssh and ping rules in the `default` security group of the project `env` acts in.
+ * A project's servers booted with `auto` sit on its get-me-a-network subnet, which the machine routes to
+ * through the project's router, and `default` admits only its own members until told otherwise, as in
+ * Neutron. Idempotent (a rule already there is a 409, ignored).
  */
-export function reachFrom(layout: AgentLayout, ip: string): string[] {
-  const r = spawnSync('ip', ['-4', '-j', 'route', 'get', ip], { encoding: 'utf8' });
-  let dev: string | undefined;
-  try { dev = (JSON.parse(r.stdout) as Array<{ dev?: string }>)[0]?.dev; } catch { /* no route */ }
-  if (dev === layout.rootLink) return [];
-  if (!warned.has(ip)) {
-    warned.add(ip);
-    console.log(`# the root namespace routes ${ip} to ${dev ?? 'nowhere'}, not to this host's uplink ${layout.rootLink} (another cloud on this machine uses the same subnet): reaching it from the host namespace`);
+export async function allowSshAndPing(env: Record<string, string>): Promise<void> {
+  const token = await openstackJson<{ project_id: string }>(env, 'token', 'issue');
+  const groups = await openstackJson<Array<{ ID: string; Name: string }>>(env, 'security', 'group', 'list', '--project', token.project_id);
+  const group = groups.find((g) => g.Name === 'default');
+  if (!group) throw new Error(`project ${token.project_id} has no default security group: ${JSON.stringify(groups)}`);
+  for (const rule of [['--protocol', 'tcp', '--dst-port', '22'], ['--protocol', 'icmp']]) {
+    const r = await openstack(env, 'security', 'group', 'rule', 'create', ...rule, group.ID);
+    if (r.code !== 0 && !/already exists|Conflict|409/.test(r.stderr)) throw new Error(`security group rule create ${rule.join(' ')}: ${r.stderr}`);
   }
-  return ['ip', 'netns', 'exec', layout.hostNamespace];
 }
-const warned = new Set<string>();
 
 function runVia(prefix: string[], cmd: string, args: string[], timeoutMs: number): Promise<RunResult> {
   const [file, ...rest] = [...prefix, cmd, ...args];
@@ -73,28 +71,28 @@ function runVia(prefix: string[], cmd: string, args: string[], timeoutMs: number
   });
 }
 
-/** `ssh -i key root@ip cmd`, non-interactive, no host key bookkeeping, from where `layout`'s host reaches ip. */
-export function ssh(layout: AgentLayout, key: string, ip: string, cmd: string, timeoutMs = 30_000): Promise<RunResult> {
-  return runVia(reachFrom(layout, ip), 'ssh', ['-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
+/** `ssh -i key root@ip cmd` from the machine, non-interactive, no host key bookkeeping. */
+export function ssh(key: string, ip: string, cmd: string, timeoutMs = 30_000): Promise<RunResult> {
+  return runVia([], 'ssh', ['-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
     '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', `root@${ip}`, cmd], timeoutMs);
 }
 
 /** ssh, retried while sshd is still coming up (a fresh server, a reboot). Throws with the last error. */
-export async function sshRetry(layout: AgentLayout, key: string, ip: string, cmd: string, withinMs = 60_000): Promise<string> {
+export async function sshRetry(key: string, ip: string, cmd: string, withinMs = 60_000): Promise<string> {
   const deadline = Date.now() + withinMs;
   for (;;) {
-    const r = await ssh(layout, key, ip, cmd);
+    const r = await ssh(key, ip, cmd);
     if (r.code === 0) return r.stdout;
     if (Date.now() > deadline) throw new Error(`ssh root@${ip} ${cmd}: exit ${r.code}: ${r.stderr}`);
     await new Promise((res) => setTimeout(res, 1000));
   }
 }
 
-/** Whether ip answers a ping within `withinMs` (from where `layout`'s host reaches it). */
-export async function pingsWithin(layout: AgentLayout, ip: string, withinMs = 10_000): Promise<boolean> {
+/** Whether ip answers a ping from the machine within `withinMs`. */
+export async function pingsWithin(ip: string, withinMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + withinMs;
   for (;;) {
-    if ((await runVia(reachFrom(layout, ip), 'busybox', ['ping', '-c', '1', '-W', '1', ip], 5000)).code === 0) return true;
+    if ((await runVia([], 'busybox', ['ping', '-c', '1', '-W', '1', ip], 5000)).code === 0) return true;
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 300));
   }

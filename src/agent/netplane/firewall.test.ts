@@ -84,7 +84,7 @@ test('router NAT: DNAT and SNAT per floating IP, SNAT of the subnets to the gate
     id: 'r', adminStateUp: true,
     gateway: { portId: 'g', networkId: 'ext', mac: 'fa:16:3e:00:00:09', fixedIps: [{ subnetId: 'e', address: '203.0.113.10', prefixLength: 24, gateway: '203.0.113.1' }], snat: true },
     interfaces: [{ portId: 'i', networkId: 'n', mac: 'fa:16:3e:00:00:0a', fixedIps: [{ subnetId: 's', address: '10.0.0.1', prefixLength: 24 }] }],
-    routes: [], floatingIps: [{ id: 'f', floatingIp: '203.0.113.50', fixedIp: '10.0.0.5', portId: 'p' }],
+    routes: [], floatingIps: [{ id: 'f', floatingIp: '203.0.113.50', fixedIp: '10.0.0.5', portId: 'p' }], routed: [],
   };
   const s = renderRouterNat(router);
   assert.match(s, /ip daddr 203\.0\.113\.50 dnat ip to 10\.0\.0\.5/);

@@ -126,6 +126,7 @@ describe('network data plane', { skip: why, concurrency: false }, () => {
       interfaces: [{ portId: ports.rA.id, networkId: NET_A, mac: ports.rA.mac, fixedIps: ports.rA.fixedIps.map((f) => ({ ...f, gateway: undefined })) }],
       routes: [],
       floatingIps: [{ id: randomUUID(), floatingIp: `${ext}.50`, fixedIp: '10.0.0.12', portId: ports.a2.id }],
+      routed: [],
     };
     for (const name of ['a1', 'a2', 'a3', 'b1', 'b2']) servers[name] = await bed.server(name);
     for (const [name, port] of [['a2', 22], ['a2', 2222]] as const) await ready(bed.spawnIn(servers[name]!.ns, [process.execPath, '-e', ECHO_PEER, String(port)]));

@@ -116,6 +116,10 @@ export class NetPlane {
         ns: segmentNamespace(layout, external.id),
         pool: plan.externalPool,
         addresses: routers.flatMap((r) => [...(r.gateway?.fixedIps.map((f) => f.address) ?? []), ...r.floatingIps.map((f) => f.floatingIp)]),
+        routed: routers.flatMap((r) => {
+          const via = r.gateway?.networkId === external.id ? r.gateway.fixedIps[0]?.address : undefined;
+          return via === undefined || !r.adminStateUp ? [] : r.routed.map((c) => ({ cidr: c, via }));
+        }),
       } : undefined));
     } catch (err) {
       errors.push({ id: external?.id ?? 'uplink', message: `uplink: ${message(err)}` });

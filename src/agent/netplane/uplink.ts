@@ -3,8 +3,11 @@
  *
  *   root ns: fx<tag> 169.254.a.b/30 ═ rt0 169.254.a.b+1/30 (external segment ns, forwarding on)
  *            route <externalPool> via rt0's address, and a /32 per router gateway address and floating IP
- *            hosted here, all on fx<tag> with this agent's metric
- *   external segment ns: br0 holds the external subnet's gateway (the routers' default route)
+ *            hosted here, and each routed subnet of a router hosted here, all on fx<tag> with this
+ *            agent's metric
+ *   external segment ns: br0 holds the external subnet's gateway (the routers' default route);
+ *            each routed subnet (get-me-a-network's, in the external address scope) via its router's
+ *            gateway address, proto static
  *
  * So `ssh root@<floating ip>` from the machine goes fx → external segment → the router's gateway leg,
  * where the router DNATs it to the server; the reply returns along the same path (the router's default
@@ -20,9 +23,9 @@
 import { ip, ipBatch, ipJson } from '../command.js';
 import { freeSlot, slotOf, transitLink } from '../ipv4.js';
 import type { AgentLayout } from '../layout.js';
-import { cidr, cidrText } from './addresses.js';
+import { cidr, cidrText, ipv4 } from './addresses.js';
 import { ipBatchForce, type LinkState, type RouteEntry } from './kernel.js';
-import { UPLINK_PEER, uplinkLink } from './names.js';
+import { BRIDGE, UPLINK_PEER, uplinkLink } from './names.js';
 
 export const UPLINK_TRANSIT = { base: '169.254.64.0', slots: 4096 } as const;
 
@@ -37,6 +40,8 @@ export interface UplinkWant {
   pool: string;
   /** Router gateway addresses and floating IPs hosted here (routed as /32s). */
   addresses: readonly string[];
+  /** Subnets routed without NAT through a router hosted here: `via` is that router's gateway address. */
+  routed: ReadonlyArray<{ cidr: string; via: string }>;
 }
 
 async function links(ns: string | undefined, dev: string): Promise<LinkState[]> {
@@ -75,7 +80,7 @@ export async function applyUplink(layout: AgentLayout, want: UplinkWant | undefi
   const link = transitLink(UPLINK_TRANSIT.base, slot);
   const metric = uplinkMetric(layout);
   const routes = new Map<string, string>();
-  for (const dst of [cidrText(cidr(want.pool)), ...want.addresses.map((a) => cidrText(cidr(`${a}/32`)))]) {
+  for (const dst of [cidrText(cidr(want.pool)), ...want.addresses.map((a) => cidrText(cidr(`${a}/32`))), ...want.routed.map((r) => cidrText(cidr(r.cidr)))]) {
     routes.set(dst, `route replace ${dst} via ${link.b} dev ${fx} metric ${metric}`);
   }
   const lines = [`addr replace ${link.a}/30 dev ${fx}`, `link set ${fx} up`];
@@ -88,4 +93,19 @@ export async function applyUplink(layout: AgentLayout, want: UplinkWant | undefi
   }
   await ipBatch(want.ns, [`addr replace ${link.b}/30 dev ${UPLINK_PEER}`, `link set ${UPLINK_PEER} up`]);
   await ipBatch(undefined, [...lines, ...routes.values()]);
+  await applyRoutedSubnets(want.ns, want.routed);
+}
+
+/**
+ * The external segment's routes to routed subnets, through their routers' gateways (on br0's subnet).
+ * Ours carry proto static there; one the plan no longer names goes.
+ */
+async function applyRoutedSubnets(ns: string, routed: UplinkWant['routed']): Promise<void> {
+  const wanted = new Map(routed.map((r) => [cidrText(cidr(r.cidr)), `route replace ${cidrText(cidr(r.cidr))} via ${ipv4(r.via)} dev ${BRIDGE} proto static`]));
+  const lines: string[] = [];
+  for (const r of await ipJson<RouteEntry>(ns, ['-4', 'route', 'show', 'proto', 'static'])) {
+    const key = cidrText(cidr(r.dst === 'default' ? '0.0.0.0/0' : r.dst));
+    if (!wanted.has(key) || r.gateway === undefined) lines.push(`route del ${key} proto static`);
+  }
+  await ipBatch(ns, [...lines, ...wanted.values()]);
 }

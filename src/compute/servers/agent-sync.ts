@@ -12,7 +12,6 @@ import type { ActionStore } from './actions-store.js';
 import type { ServerRecord, ServerStore } from './store.js';
 import type { ServerService } from './service.js';
 import { snapshotPending } from './status.js';
-import type { InterimIpam, ProjectNetwork } from '../ipam.js';
 import { holdsNeutronPorts, portSpecOf, type ServerPorts } from '../ports.js';
 import type { HostStore } from '../hosts/store.js';
 import type { RevisionNotifier } from '../hosts/notifier.js';
@@ -24,7 +23,7 @@ function decodeUserData(b64: string | null): string | undefined {
 }
 
 /** Everything the agent needs to build or repair a server. */
-export function specOf(s: ServerRecord, network: ProjectNetwork | undefined, zone: string, ipam: InterimIpam): ServerSpec {
+export function specOf(s: ServerRecord, zone: string): ServerSpec {
   const pendingSnapshot = s.desired.snapshot && snapshotPending(s) ? s.desired.snapshot : undefined;
   const userData = decodeUserData(s.userData);
   return {
@@ -43,7 +42,7 @@ export function specOf(s: ServerRecord, network: ProjectNetwork | undefined, zon
     metadata: s.metadata,
     availabilityZone: s.availabilityZone ?? zone,
     launchIndex: s.launchIndex,
-    ports: s.neutronPorts.length > 0 ? s.neutronPorts.map(portSpecOf) : ipam.portSpecs(s.ports, network),
+    ports: s.neutronPorts.map(portSpecOf),
     rebootCount: s.desired.rebootCount,
     rebuildCount: s.desired.rebuildCount,
     ...(pendingSnapshot ? { snapshot: pendingSnapshot } : {}),
@@ -55,7 +54,6 @@ export interface AgentSyncDeps {
   servers: ServerStore;
   actions: ActionStore;
   hosts: HostStore;
-  ipam: InterimIpam;
   ports: ServerPorts;
   serverService: ServerService;
   notifier: RevisionNotifier;
@@ -70,10 +68,10 @@ export class AgentSync {
     // (harmlessly) as a newer revision on the next poll, never the other way round.
     const revision = await this.deps.hosts.revision(host);
     const h = await this.deps.hosts.host(host);
-    // A server waiting for its Neutron ports is not the agent's yet: it would boot without them.
-    const servers = (await this.deps.servers.onHost(host)).filter((s) => !s.portsPending);
-    const networks = await this.deps.ipam.networks(this.deps.db, servers.map((s) => s.projectId));
-    return { revision, servers: servers.map((s) => specOf(s, networks.get(s.projectId), h?.zone ?? 'nova', this.deps.ipam)) };
+    // A server waiting for its first Neutron ports is not the agent's yet: it would boot without them. One
+    // that ran before (moved off the interim network, ports.ts adoptInterim) stays the agent's meanwhile.
+    const servers = (await this.deps.servers.onHost(host)).filter((s) => !s.portsPending || s.launchedAt !== null);
+    return { revision, servers: servers.map((s) => specOf(s, h?.zone ?? 'nova')) };
   }
 
   /** Records an observation of one server by its host's agent. Reports about servers not (or no longer) on the host are ignored. */

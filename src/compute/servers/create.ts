@@ -18,8 +18,7 @@ import { snapshotOf } from '../flavors/store.js';
 import { HostStore, COMPUTE_BINARY, DEFAULT_ZONE, isUp } from '../hosts/store.js';
 import { ServerGroupStore, type ServerGroup } from '../groups/store.js';
 import { schedule, diskOf, type HostCandidate } from '../scheduler.js';
-import { InterimIpam, NetworkAllocationFailed } from '../ipam.js';
-import { PORTS_ALLOCATE, PORTS_SETTLED, usesNeutron } from '../ports.js';
+import { PORTS_ALLOCATE, PORTS_SETTLED } from '../ports.js';
 import { nextId } from '../sequence.js';
 import type { Caller } from './service.js';
 import type { ImageMeta, RequestedNetwork, ServerRecord } from './store.js';
@@ -44,6 +43,7 @@ export interface CreatePlan {
   metadata: Record<string, string>;
   tags: string[];
   securityGroups: Array<{ name: string }>;
+  /** As requested, `auto` until parseCreate resolves it to the project's network. */
   networks: 'auto' | 'none' | RequestedNetwork[];
   accessIpv4: string | null;
   accessIpv6: string | null;
@@ -53,7 +53,6 @@ export interface CreatePlan {
   adminPass: string;
   returnReservationId: boolean;
   /** The networks are Neutron's: ports are allocated after placement (ports.ts). */
-  neutron: boolean;
 }
 
 /** Nova's generate_password: 12 characters without look-alikes. */
@@ -133,7 +132,7 @@ export function imageMetaOf(image: ImageRecord, flavorRootGb: number): ImageMeta
   };
 }
 
-export async function parseCreate(ctx: ComputeContext, request: FastifyRequest): Promise<Omit<CreatePlan, 'flavor' | 'keyData' | 'group' | 'imageMeta' | 'neutron'> & { flavorRef: string; groupId: string | null }> {
+export async function parseCreate(ctx: ComputeContext, request: FastifyRequest): Promise<Omit<CreatePlan, 'flavor' | 'keyData' | 'group' | 'imageMeta'> & { flavorRef: string; groupId: string | null }> {
   const body = request.body;
   if (!v.isObject(body)) throw new BadRequest("Invalid input for field/attribute server. 'server' is a required property");
   v.onlyKeys(body, ['server', 'os:scheduler_hints', 'OS-SCH-HNT:scheduler_hints'], 'body');
@@ -266,22 +265,10 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
       throw err;
     }
   }
-  // The interim network (`auto`, or its id) gives one port from compute's own IPAM; anything else is
-  // Neutron's, checked here as the caller (ports.ts) and allocated after the server is placed.
-  let neutron = false;
-  if (Array.isArray(parsed.networks)) {
-    const shared = await inTransaction(ctx.db, (tx) => new InterimIpam().shared(tx));
-    neutron = usesNeutron(parsed.networks, shared.id);
-    if (neutron) {
-      if (parsed.networks.some((n) => 'uuid' in n && n.uuid.replace(/-/g, '') === shared.id.replace(/-/g, ''))) {
-        throw new BadRequest(`Network ${shared.id} (the interim network) cannot be combined with Neutron networks.`);
-      }
-      await ctx.ports.validate(auth.token, parsed.networks, parsed.maxCount, parsed.securityGroups.map((g) => g.name));
-    } else {
-      if (parsed.networks.some((n) => 'fixedIp' in n && n.fixedIp !== undefined)) throw new BadRequest('A fixed IP address cannot be requested on the interim network.');
-      if (parsed.networks.length > 1) throw new BadRequest('The interim network gives each server one port; use Neutron networks for more.');
-    }
-  }
+  // Every network is Neutron's: `auto` becomes the project's one network (made on first use), then every
+  // request is checked as the caller (ports.ts); the ports are allocated once the server is placed.
+  const networks = parsed.networks === 'auto' ? await ctx.ports.resolveAuto(auth.token, projectId) : parsed.networks;
+  await ctx.ports.validate(auth.token, networks === 'none' ? [] : networks, parsed.maxCount, parsed.securityGroups.map((g) => g.name));
   if (parsed.requestedHost !== null) {
     const known = (await ctx.hosts.services({ binary: COMPUTE_BINARY })).some((s) => s.host === parsed.requestedHost!.host);
     if (!known) throw new BadRequest(`Compute host ${parsed.requestedHost.host} could not be found.`);
@@ -291,8 +278,6 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
     zones.add(DEFAULT_ZONE);
     if (!zones.has(parsed.availabilityZone)) throw new BadRequest('The requested availability zone is not available');
   }
-  // On the interim network a project's only security group is `default`.
-  if (!neutron) for (const sg of parsed.securityGroups) if (sg.name !== 'default') throw new BadRequest(`Security group ${sg.name} not found.`);
   let group: ServerGroup | null = null;
   if (parsed.groupId !== null) {
     try {
@@ -305,7 +290,7 @@ export async function resolveCreate(ctx: ComputeContext, request: FastifyRequest
   }
   await ctx.quotas.checkMetadata(projectId, Object.keys(parsed.metadata).length);
   const { flavorRef: _f, groupId: _g, ...rest } = parsed;
-  return { ...rest, flavor: snapshotOf(flavor), keyData, group, imageMeta: imageMetaOf(image, flavor.rootGb), neutron };
+  return { ...rest, networks, flavor: snapshotOf(flavor), keyData, group, imageMeta: imageMetaOf(image, flavor.rootGb) };
 }
 
 /** The scheduler's view of every host, with what is placed on each. */
@@ -333,7 +318,6 @@ async function candidates(ctx: ComputeContext, tx: Kysely<ComputeTables>): Promi
 /** Places and stores the servers of a create; returns them in launch order. */
 export async function createServers(ctx: ComputeContext, caller: Caller, plan: CreatePlan): Promise<{ servers: ServerRecord[]; reservationId: string }> {
   const reservationId = `r-${randomBytes(4).toString('hex').slice(0, 8)}`;
-  const ipam = new InterimIpam(ctx.config.serverPool);
   const created = await ctx.serverService.placement.run(() => inTransaction(ctx.db, async (tx) => {
     const count = await ctx.quotas.checkInstances(tx, caller.projectId, caller.userId, plan.flavor, plan.minCount, plan.maxCount);
     let memberHosts: string[] = [];
@@ -351,17 +335,8 @@ export async function createServers(ctx: ComputeContext, caller: Caller, plan: C
     for (let i = 0; i < count; i++) {
       const id = randomUUID();
       ids.push(id);
-      let host = placement.ok ? placement.hosts[i]! : null;
-      let fault: ServerFault | null = placement.ok ? null : { code: 500, message: placement.reason, created: now };
-      if (host && plan.networks !== 'none' && !plan.neutron) {
-        try {
-          await ipam.allocate(tx, caller.projectId, host, id);
-        } catch (err) {
-          if (!(err instanceof NetworkAllocationFailed)) throw err;
-          fault = { code: 500, message: `Build of instance ${id} aborted: Failed to allocate the network(s), not rescheduling.`, details: err.message, created: now };
-          host = null;
-        }
-      }
+      const host = placement.ok ? placement.hosts[i]! : null;
+      const fault: ServerFault | null = placement.ok ? null : { code: 500, message: placement.reason, created: now };
       const displayName = count > 1 ? `${plan.name}-${i + 1}` : plan.name;
       const base = sanitizeHostname(plan.name);
       const hostname = base === '' ? `Server-${id}` : count > 1 ? `${base}-${i + 1}` : base;
@@ -370,7 +345,7 @@ export async function createServers(ctx: ComputeContext, caller: Caller, plan: C
         description: plan.description, hostname, image_id: plan.imageId, flavor: JSON.stringify(plan.flavor), old_flavor: null, resize_phase: null,
         key_name: plan.keyName, key_data: plan.keyData, user_data: plan.userData, config_drive: plan.configDrive ? 1 : 0,
         availability_zone: plan.availabilityZone, host, reservation_id: reservationId, launch_index: i,
-        security_groups: JSON.stringify(plan.securityGroups), requested_networks: JSON.stringify(plan.networks), ports_pending: host && plan.neutron ? PORTS_ALLOCATE : PORTS_SETTLED, image_meta: JSON.stringify(plan.imageMeta),
+        security_groups: JSON.stringify(plan.securityGroups), requested_networks: JSON.stringify(plan.networks), ports_pending: host && Array.isArray(plan.networks) ? PORTS_ALLOCATE : PORTS_SETTLED, image_meta: JSON.stringify(plan.imageMeta),
         access_ipv4: plan.accessIpv4, access_ipv6: plan.accessIpv6, locked_by: null, locked_reason: null,
         created_at: now, updated_at: now, launched_at: null, terminated_at: null, deleted_at: null, deleted: 0,
         power: 'running', generation: 1, reboot_count: 0, rebuild_count: 0, task: null, task_generation: 1,
@@ -391,7 +366,7 @@ export async function createServers(ctx: ComputeContext, caller: Caller, plan: C
     return { ids, hosts: [...hosts] };
   }));
   ctx.notifier.changed(...created.hosts);
-  if (plan.neutron) for (const id of created.ids) ctx.ports.kick(id);
+  if (Array.isArray(plan.networks)) for (const id of created.ids) ctx.ports.kick(id);
   const servers: ServerRecord[] = [];
   for (const id of created.ids) servers.push(await ctx.servers.get(id));
   return { servers, reservationId };

@@ -50,9 +50,9 @@ for (const { engine, skip } of ENGINES) describe(`server lifecycle on ${engine}`
     assert.equal(spec.power, 'running');
     assert.equal(spec.generation, 1);
     assert.equal(spec.ports.length, 1);
-    assert.match(spec.ports[0]!.ip, /^198\.18\.\d+\.2$/);
+    assert.match(spec.ports[0]!.ip, /^198\.18\.\d+\.\d+$/, 'auto: the project\'s network from get-me-a-network\'s pool');
     assert.match(spec.ports[0]!.mac, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
-    assert.equal(spec.ports[0]!.gateway, spec.ports[0]!.ip.replace(/\.2$/, '.1'));
+    assert.equal(spec.ports[0]!.gateway, spec.ports[0]!.ip.replace(/\.\d+$/, '.1'));
     assert.deepEqual(spec.metadata, { role: 'web' });
 
     assert.equal((await t.report('host-a', created.id, { state: 'running', generation: 1 })).statusCode, 204);
@@ -61,9 +61,9 @@ for (const { engine, skip } of ENGINES) describe(`server lifecycle on ${engine}`
     assert.equal(s['OS-EXT-STS:vm_state'], 'active');
     assert.equal(s['OS-EXT-STS:task_state'], null);
     assert.equal(s['OS-EXT-STS:power_state'], 1);
-    assert.deepEqual(Object.keys(s.addresses), ['private']);
-    assert.equal(s.addresses.private[0].addr, spec.ports[0]!.ip);
-    assert.equal(s.addresses.private[0]['OS-EXT-IPS-MAC:mac_addr'], spec.ports[0]!.mac);
+    assert.deepEqual(Object.keys(s.addresses), ['auto_allocated_network']);
+    assert.equal(s.addresses.auto_allocated_network[0].addr, spec.ports[0]!.ip);
+    assert.equal(s.addresses.auto_allocated_network[0]['OS-EXT-IPS-MAC:mac_addr'], spec.ports[0]!.mac);
     assert.ok(s['OS-SRV-USG:launched_at']);
     assert.equal(s['OS-EXT-SRV-ATTR:host'], undefined, 'extended attributes are for admins');
 

@@ -194,7 +194,7 @@ export async function listServers(ctx: ComputeContext, request: FastifyRequest, 
   let rows = records.map((server) => ({ server, state: derive(server) })).filter(({ server: s, state: d }) => {
     if (nameRe && !nameRe.test(s.name)) return false;
     if (reservationRe && !reservationRe.test(s.reservationId)) return false;
-    if (ipRe && !s.ports.some((p) => ipRe.test(p.ip))) return false;
+    if (ipRe && !s.neutronPorts.some((p) => ipRe.test(p.ip))) return false;
     if (hostnameRe && !hostnameRe.test(s.hostname)) return false;
     if (keyNameRe && !keyNameRe.test(s.keyName ?? '')) return false;
     if (azRe && !azRe.test(s.availabilityZone ?? '')) return false;

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { can, links, type ComputeContext } from '../context.js';
 import { isoMicros, isoSeconds } from '../model.js';
-import type { ProjectNetwork } from '../ipam.js';
 import type { DerivedState } from './status.js';
 import type { ServerRecord } from './store.js';
 import type { Service } from '../hosts/store.js';
@@ -45,11 +44,10 @@ export function updateView(request: FastifyRequest, showKeypair: boolean, showUs
   };
 }
 
-/** What rendering needs besides the record: derived state, the host's service, the project network. */
+/** What rendering needs besides the record: derived state and the host's service. */
 export interface RenderInputs {
   state: DerivedState;
   service: Service | undefined;
-  network: ProjectNetwork | undefined;
 }
 
 /** Nova's hostId: sha224 of project id + host; '' without a host. */
@@ -66,25 +64,17 @@ export function hostStatusOf(s: ServerRecord, service: Service | undefined): str
   return 'UNKNOWN';
 }
 
-export function addressesOf(s: ServerRecord, state: DerivedState, network: ProjectNetwork | undefined, extend: boolean): Record<string, unknown[]> {
+export function addressesOf(s: ServerRecord, state: DerivedState, extend: boolean): Record<string, unknown[]> {
   // Nova hides addresses while the server builds.
   if (state.vmState === 'building') return {};
-  if (s.neutronPorts.length > 0) {
-    // Nova's network info: one list per network name, in port order.
-    const out: Record<string, unknown[]> = {};
-    for (const p of s.neutronPorts) {
-      (out[p.networkName] ??= []).push(extend
-        ? { addr: p.ip, version: 4, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': p.mac }
-        : { addr: p.ip, version: 4 });
-    }
-    return out;
-  }
-  if (!network || s.ports.length === 0) return {};
-  return {
-    [network.name]: s.ports.map((p) => (extend
+  // Nova's network info: one list per network name, in port order.
+  const out: Record<string, unknown[]> = {};
+  for (const p of s.neutronPorts) {
+    (out[p.networkName] ??= []).push(extend
       ? { addr: p.ip, version: 4, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': p.mac }
-      : { addr: p.ip, version: 4 })),
-  };
+      : { addr: p.ip, version: 4 });
+  }
+  return out;
 }
 
 export function basicView(base: string, s: ServerRecord): Record<string, unknown> {
@@ -101,7 +91,7 @@ export function showView(ctx: ComputeContext, request: FastifyRequest, base: str
   const out: Record<string, unknown> = {
     accessIPv4: s.accessIpv4 ?? '',
     accessIPv6: s.accessIpv6 ?? '',
-    addresses: addressesOf(s, state, inputs.network, opts.extendAddress),
+    addresses: addressesOf(s, state, opts.extendAddress),
     created: isoSeconds(s.createdAt),
     flavor: mv.atLeast('2.47')
       ? {

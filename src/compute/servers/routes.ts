@@ -7,7 +7,6 @@ import { BadRequest, Conflict, NotFound } from '../../platform/errors.js';
 import { authOf } from '../../platform/auth/middleware.js';
 import { enforce, isAdmin, nextLinks, projectIdOf, requestBase, type ComputeContext } from '../context.js';
 import * as v from '../validate.js';
-import { InterimIpam } from '../ipam.js';
 import { COMPUTE_BINARY } from '../hosts/store.js';
 import type { Caller } from './service.js';
 import type { ServerRecord } from './store.js';
@@ -33,15 +32,14 @@ export async function visibleServer(ctx: ComputeContext, request: FastifyRequest
   return s;
 }
 
-/** What rendering a set of servers needs: host liveness, services, project networks. */
+/** What rendering a set of servers needs: host liveness and services. */
 export async function renderContext(ctx: ComputeContext, servers: readonly ServerRecord[]): Promise<{ views: Map<string, HostView>; inputs: (s: ServerRecord) => RenderInputs; derive: (s: ServerRecord) => DerivedState }> {
   const views = await ctx.serverService.hostViews();
   const services = new Map((await ctx.hosts.services({ binary: COMPUTE_BINARY })).map((s) => [s.host, s]));
-  const networks = await new InterimIpam().networks(ctx.db, servers.map((s) => s.projectId));
   const derive = (s: ServerRecord): DerivedState => deriveState(s, s.host ? views.get(s.host) ?? { up: false, silentForMs: Infinity } : undefined);
   return {
     views, derive,
-    inputs: (s) => ({ state: derive(s), service: s.host ? services.get(s.host) : undefined, network: networks.get(s.projectId) }),
+    inputs: (s) => ({ state: derive(s), service: s.host ? services.get(s.host) : undefined }),
   };
 }
 
@@ -134,7 +132,7 @@ export function serverRoutes(app: FastifyInstance, ctx: ComputeContext): void {
     enforce(ctx, request, 'os_compute_api:ips:index', { project_id: s.projectId });
     const rc = await renderContext(ctx, [s]);
     const i = rc.inputs(s);
-    return { addresses: addressesOf(s, { ...i.state, vmState: 'active' }, i.network, false) };
+    return { addresses: addressesOf(s, { ...i.state, vmState: 'active' }, false) };
   });
 
   app.get<{ Params: NetParams }>('/servers/:id/ips/:network', async (request) => {
@@ -142,7 +140,7 @@ export function serverRoutes(app: FastifyInstance, ctx: ComputeContext): void {
     enforce(ctx, request, 'os_compute_api:ips:show', { project_id: s.projectId });
     const rc = await renderContext(ctx, [s]);
     const i = rc.inputs(s);
-    const all = addressesOf(s, { ...i.state, vmState: 'active' }, i.network, false);
+    const all = addressesOf(s, { ...i.state, vmState: 'active' }, false);
     const net = all[request.params.network];
     if (!net) throw new NotFound('Instance is not a member of specified network');
     return { [request.params.network]: net };

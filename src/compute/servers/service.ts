@@ -14,7 +14,6 @@ import type { RevisionNotifier } from '../hosts/notifier.js';
 import type { ActionStore } from './actions-store.js';
 import type { ServerRecord, ServerStore } from './store.js';
 import { deriveState, type DerivedState, type HostView } from './status.js';
-import type { InterimIpam } from '../ipam.js';
 import { holdsNeutronPorts, PORTS_RELEASE, type ServerPorts } from '../ports.js';
 
 /** Who acts, as the action log records it. */
@@ -55,7 +54,6 @@ export interface ServerServiceDeps {
   servers: ServerStore;
   actions: ActionStore;
   hosts: HostStore;
-  ipam: InterimIpam;
   /** Only to start a release right after a local delete (the reconciler does it otherwise). */
   ports: Pick<ServerPorts, 'kickRelease'>;
   notifier: RevisionNotifier;
@@ -142,7 +140,6 @@ export class ServerService {
     const neutron = holdsNeutronPorts(s);
     await tx.updateTable('server').set({ deleted: 1, deleted_at: now, terminated_at: now, updated_at: now, task: null, ...(neutron ? { ports_pending: PORTS_RELEASE } : {}) })
       .where('id', '=', s.id).execute();
-    await this.deps.ipam.release(tx, s.id);
     await tx.deleteFrom('server_group_member').where('server_id', '=', s.id).execute();
     await this.deps.actions.finishKind(tx, s.id, 'delete', null);
     await HostStore.bump(tx, s.host);

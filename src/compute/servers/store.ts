@@ -11,14 +11,6 @@ import type { ComputeTables, DesiredPowerColumn, ResizePhase, ServerTable } from
 import type { FlavorSnapshot, ServerFault, TaskState } from '../model.js';
 import type { ObservedState } from '../agent-protocol.js';
 
-export interface ServerPort {
-  id: string;
-  ip: string;
-  mac: string;
-  host: string;
-  subnetIdx: number;
-}
-
 /** One entry of a create's `networks` list: a network (optionally with a fixed address) or a port. */
 export type RequestedNetwork = { uuid: string; fixedIp?: string } | { port: string };
 
@@ -110,7 +102,6 @@ export interface ServerRecord {
   };
   metadata: Record<string, string>;
   tags: string[];
-  ports: ServerPort[];
   /** Ports on Neutron networks, in request order (servers on the interim network have none). */
   neutronPorts: NeutronServerPort[];
   groupId: string | null;
@@ -139,7 +130,7 @@ function toRecord(r: Selectable<ServerTable>): ServerRecord {
       startedAt: r.obs_started_at, rebootCount: r.obs_reboot_count, rebuildCount: r.obs_rebuild_count,
       snapshotDone: r.obs_snapshot_done, at: r.observed_at,
     },
-    metadata: {}, tags: [], ports: [], neutronPorts: [], groupId: null,
+    metadata: {}, tags: [], neutronPorts: [], groupId: null,
   };
 }
 
@@ -168,9 +159,6 @@ export class ServerStore {
       const chunk = ids.slice(i, i + 500);
       for (const m of await db.selectFrom('server_metadata').selectAll().where('server_id', 'in', chunk).execute()) byId.get(m.server_id)!.metadata[m.key] = m.value;
       for (const t of await db.selectFrom('server_tag').selectAll().where('server_id', 'in', chunk).orderBy('tag').execute()) byId.get(t.server_id)!.tags.push(t.tag);
-      for (const p of await db.selectFrom('ipam_port').selectAll().where('server_id', 'in', chunk).orderBy('created_at').execute()) {
-        byId.get(p.server_id)!.ports.push({ id: p.id, ip: p.ip, mac: p.mac, host: p.host, subnetIdx: p.subnet_idx });
-      }
       for (const p of await db.selectFrom('neutron_port').selectAll().where('server_id', 'in', chunk).orderBy('position').execute()) {
         byId.get(p.server_id)!.neutronPorts.push({
           position: p.position, portId: p.port_id, networkId: p.network_id, networkName: p.network_name, mac: p.mac, ip: p.ip,

@@ -106,16 +106,21 @@ export async function buildPlan(db: Kysely<NetworkTables>, host: string): Promis
 
   const routerRows = await db.selectFrom('router').selectAll().where('host', '=', host).orderBy('created_at').orderBy('id').execute();
   const fips = await chunked(routerRows.map((r) => r.id), (c) => db.selectFrom('floating_ip').selectAll().where('router_id', 'in', c).where('fixed_port_id', 'is not', null).orderBy('floating_ip_address').execute());
+  const routedSubnets = new Set((await chunked(routerRows.map((r) => r.id), (c) => db.selectFrom('auto_topology').select('subnet_id').where('router_id', 'in', c).execute()))
+    .map((t) => t.subnet_id));
   const routers: RouterPlan[] = routerRows.map(routerFromRow).map((r) => {
     const own = local.filter((p) => p.device_id === r.id);
+    const interfaces = own.filter((p) => p.device_owner === DEVICE_OWNER_ROUTER_INTF);
     const gw = own.find((p) => p.device_owner === DEVICE_OWNER_ROUTER_GW);
     return {
       id: r.id,
       adminStateUp: r.adminStateUp,
       ...(gw ? { gateway: { portId: gw.id, networkId: gw.network_id, mac: gw.mac_address, fixedIps: fixedIpsOf(gw.id), snat: r.enableSnat } } : {}),
-      interfaces: own.filter((p) => p.device_owner === DEVICE_OWNER_ROUTER_INTF).map((p) => ({ portId: p.id, networkId: p.network_id, mac: p.mac_address, fixedIps: fixedIpsOf(p.id) })),
+      interfaces: interfaces.map((p) => ({ portId: p.id, networkId: p.network_id, mac: p.mac_address, fixedIps: fixedIpsOf(p.id) })),
       routes: r.routes,
       floatingIps: fips.filter((f) => f.router_id === r.id).map((f) => ({ id: f.id, floatingIp: f.floating_ip_address, fixedIp: f.fixed_ip_address!, portId: f.fixed_port_id! })),
+      // Only with a gateway: the external side reaches these subnets through it.
+      routed: gw ? [...new Set(interfaces.flatMap((p) => fixedIpsOf(p.id)).filter((f) => routedSubnets.has(f.subnetId)).map((f) => subnetById.get(f.subnetId)!.cidr))].sort() : [],
     };
   });
 

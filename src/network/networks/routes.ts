@@ -53,7 +53,7 @@ const LIST: ListSpec = {
 type IdParams = { Params: { id: string } };
 
 /** Creates a network for the caller from a request body (in the caller's transaction, if any). */
-async function createNetwork(db: Kysely<NetworkTables>, caller: Caller, rawBody: unknown): Promise<Network> {
+export async function createNetwork(db: Kysely<NetworkTables>, caller: Caller, rawBody: unknown): Promise<Network> {
   const body = parseBody(rawBody, 'network', NETWORK_SPEC, 'create');
   const v = body.values;
   const project = ownerProject(caller, v);

@@ -56,7 +56,7 @@ const LIST: ListSpec = {
 type IdParams = { Params: { id: string } };
 
 /** Creates a subnet for the caller from a request body (in the caller's transaction, if any). */
-async function createSubnet(db: Kysely<NetworkTables>, caller: Caller, rawBody: unknown): Promise<Subnet> {
+export async function createSubnet(db: Kysely<NetworkTables>, caller: Caller, rawBody: unknown): Promise<Subnet> {
   const body = parseBody(rawBody, 'subnet', SUBNET_SPEC, 'create');
   const v = body.values;
   const network = await getVisibleNetwork(db, caller, v.network_id as string);
