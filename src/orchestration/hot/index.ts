@@ -14,3 +14,4 @@ export { resolveParameters, type ConstraintChecker } from './parameters.js';
 export { evaluateConditions, conditionHolds, inlineConditionKey } from './conditions.js';
 export { resolve, isElided } from './evaluate.js';
 export { activeResources, dependencies } from './dependencies.js';
+export { formatValidateParameter, formatValidateParameters } from './validate-format.js';

@@ -149,3 +149,22 @@ describe('environments and previous values', () => {
     assert.deepEqual(await resolveParameters(t, none, { b: 5 }, undefined, { a: 'pa', b: 1, c: 'tc' }), { a: 'ta', b: 5, c: 'tc' });
   });
 });
+
+describe('/validate parameter format', async () => {
+  const { formatValidateParameters } = await import('./validate-format.js');
+  it('shows each parameter with CloudFormation-style keys, as Heat\'s format_validate_parameter', () => {
+    const t = tmpl({
+      user_name: { type: 'string', label: 'User Name', description: 'a user', default: 'Admin12', hidden: true, tags: ['t'],
+        constraints: [{ length: { min: 6, max: 8 }, description: 'six to eight' }, { allowed_pattern: '[A-Z]+[a-zA-Z0-9]*', description: 'uppercase first' }] },
+      n: { type: 'number', constraints: [{ range: { min: 0, max: 10 } }, { modulo: { step: 2, offset: 0 } }, { allowed_values: [2, 4] }] },
+      k: { type: 'comma_delimited_list', constraints: [{ custom_constraint: 'nova.keypair' }] },
+    });
+    const env = loadEnvironment({ parameter_defaults: { n: 4 } });
+    assert.deepEqual(formatValidateParameters(t, env, { k: 'a,b' }), {
+      user_name: { Type: 'String', Description: 'a user', NoEcho: 'true', Label: 'User Name', Default: 'Admin12', Tags: ['t'], MinLength: 6, MaxLength: 8,
+        AllowedPattern: '[A-Z]+[a-zA-Z0-9]*', ConstraintDescription: 'six to eight uppercase first' },
+      n: { Type: 'Number', Description: '', NoEcho: 'false', Label: 'n', Default: 4, MinValue: 0, MaxValue: 10, Step: 2, Offset: 0, AllowedValues: [2, 4] },
+      k: { Type: 'CommaDelimitedList', Description: '', NoEcho: 'false', Label: 'k', Value: 'a,b', CustomConstraint: 'nova.keypair' },
+    });
+  });
+});

@@ -106,24 +106,34 @@ export function hasConditions(version: HotVersion): boolean {
   return Object.keys(CONDITION_FUNCTIONS[version]).length > 0;
 }
 
-const DESCRIPTIONS: Record<string, string> = {
+/** The first line of each implementation's docstring, which Heat's list_template_functions reports. */
+const DESCRIPTIONS: Record<Exclude<FnImpl, 'removed'>, string> = {
   get_param: 'A function for resolving parameter references.',
   get_resource: 'A function for resolving resource references.',
-  get_attr: 'A function for resolving resource attributes.',
   get_file: 'A function for including a file inline.',
+  resource_facade: 'A function for retrieving data in a parent provider template.',
+  get_attr_then_select: 'A function for resolving resource attributes.',
+  get_attr: 'A function for resolving resource attributes.',
+  get_attr_all: 'A function for resolving resource attributes.',
   list_join: 'A function for joining strings.',
+  list_join_multi: 'A function for joining one or more lists of strings.',
   str_replace: 'A function for performing string substitutions.',
-  str_replace_strict: 'A function for performing string substitutions; an error if a param is not in the template.',
-  str_replace_vstrict: 'A function for performing string substitutions; an error if a param is unused, null or empty.',
-  str_split: 'A function for splitting delimited strings into a list.',
+  str_replace_json: 'A function for performing string substitutions.',
+  str_replace_strict: 'A function for performing string substitutions.',
+  str_replace_vstrict: 'A function for performing string substitutions.',
   repeat: 'A function for iterating over a list of items.',
+  repeat_map: 'A function for iterating over a list of items or a dict of keys.',
+  repeat_nested: 'A function for iterating over a list of items or a dict of keys.',
   digest: 'A function for performing digest operations.',
+  str_split: 'A function for splitting delimited strings into a list.',
   map_merge: 'A function for merging maps.',
   map_replace: 'A function for performing substitutions on maps.',
-  yaql: 'A function for executing a yaql expression (rejected by Flotilla).',
+  yaql: 'A function for executing a yaql expression (rejected by Flotilla: see its decision 0012).',
   if: 'A function to return corresponding value based on condition evaluation.',
+  if_nullable: 'A function to return corresponding value based on condition evaluation.',
   filter: 'A function for filtering out values from lists.',
-  make_url: 'A function for constructing a correctly-escaped URL.',
+  // Heat's MakeURL docstring really does start with this line.
+  make_url: 'A function for performing substitutions on maps.',
   list_concat: 'A function for extending lists.',
   list_concat_unique: 'A function for extending lists with unique items.',
   contains: 'A function for checking whether specific value is in sequence.',
@@ -131,25 +141,25 @@ const DESCRIPTIONS: Record<string, string> = {
   not: 'A function that acts as a NOT operator on a condition.',
   and: 'A function that acts as an AND operator on conditions.',
   or: 'A function that acts as an OR operator on conditions.',
-  resource_facade: 'A function for retrieving data in a parent provider template.',
-  'Fn::GetAZs': 'A function for retrieving the availability zones.',
-  Ref: 'A function for resolving parameters or resource references.',
-  'Fn::Select': 'A function for selecting an item from a list or map.',
-  'Fn::Join': 'A function for joining strings.',
-  'Fn::Split': 'A function for splitting strings.',
-  'Fn::Replace': 'A function for performing string substitutions.',
-  'Fn::Base64': 'A placeholder function for converting to base64.',
-  'Fn::MemberListToMap': 'A function to convert lists with enumerated keys and values to mapping.',
-  'Fn::ResourceFacade': 'A function for retrieving data in a parent provider template.',
+  cfn_getazs: 'A function for retrieving the availability zones.',
+  cfn_ref: 'A function for resolving parameters or resource references.',
+  cfn_select: 'A function for selecting an item from a list or map.',
+  cfn_join: 'A function for joining strings.',
+  cfn_split: 'A function for splitting strings.',
+  cfn_replace: 'A function for performing string substitutions.',
+  cfn_base64: 'A placeholder function for converting to base64.',
+  cfn_member_list_to_map: 'A function to convert lists with enumerated keys and values to mapping.',
+  cfn_resource_facade: 'A function for retrieving data in a parent provider template.',
 };
-const REMOVED_DESCRIPTION = 'This function existed in previous versions of HOT, but has been removed. Check the HOT guide for an equivalent native function.';
 
-/** For GET /template_versions/{v}/functions: the version's functions (or, with `conditions`, its condition
- * functions), sorted by name, removed ones included as Heat lists them. */
+/** For GET /template_versions/{v}/functions, as Heat's list_template_functions answers: the version's
+ * functions without the removed ones; with `conditions`, the condition functions merged in. */
 export function functionsOf(version: HotVersion, options: { conditions?: boolean } = {}): readonly { name: string; description: string }[] {
-  const table = options.conditions === true ? CONDITION_FUNCTIONS[version] : FUNCTIONS[version];
+  const table: Record<string, FnImpl> = options.conditions === true
+    ? { ...FUNCTIONS[version], ...CONDITION_FUNCTIONS[version] }
+    : { ...FUNCTIONS[version] };
   return Object.entries(table)
-    .map(([name, impl]) => ({ name, description: impl === 'removed' ? REMOVED_DESCRIPTION : (DESCRIPTIONS[name] ?? name) }))
+    .flatMap(([name, impl]) => (impl === 'removed' ? [] : [{ name, description: DESCRIPTIONS[impl] }]))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

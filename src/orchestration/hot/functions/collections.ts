@@ -3,7 +3,7 @@
 import type { TemplatePath } from '../errors.js';
 import { isMapping, type Mapping } from '../parse.js';
 import type { FnImpl } from '../versions.js';
-import { err, isCallLike, isList, jsonDumpsSorted, pyEquals, pyRepr } from './args.js';
+import { err, isCallLike, isList, jsonDumpsSorted, pyEquals, pyRepr, pyStr } from './args.js';
 import type { FnDef } from './types.js';
 
 type RepeatKind = 'lists' | 'maps' | 'nested';
@@ -71,11 +71,11 @@ function repeatDef(kind: RepeatKind): FnDef {
         if (isList(v)) items = v;
         else if (isMapping(v) && kind !== 'lists' && nested) items = Object.keys(v);
         else throw err(valuesMsg(name, kind !== 'lists' && nested), [...path, 'for_each', k]);
-        // Python's str.replace needs strings; Heat fails on other items, we render them as Heat's str() would
-        // only for numbers and reject the rest.
+        // Python's str.replace needs strings, so Heat fails on other items; numbers and booleans are
+        // rendered as Python's str() would (a template author's evident intent), anything else is refused.
         lists.push(items.map((x) => {
           if (typeof x === 'string') return x;
-          if (typeof x === 'number' || typeof x === 'boolean') return String(x);
+          if (typeof x === 'number' || typeof x === 'boolean') return pyStr(x);
           throw err(`The items of "for_each" in "${name}" must be strings, not ${pyRepr(x).slice(0, 200)}`, [...path, 'for_each', k]);
         }));
         lens.push(items.length);
@@ -148,9 +148,10 @@ const mapReplace: FnDef = {
       const ks = key as string;
       if (ks !== k && Object.hasOwn(inMap, ks)) throw err(`key replacement ${ks} collides with a key in the input map`, path);
       if (ks !== k && Object.hasOwn(out, ks)) throw err(`key replacement ${ks} collides with a key in the output map`, path);
-      // Values are looked up by their own value; only hashable (scalar) values can match, as in Python.
-      const lookup = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-      out[ks] = lookup !== undefined && Object.hasOwn(values, lookup) && typeof v === 'string' ? values[lookup] : v;
+      // Values are looked up by their own value. The keys of `values` are strings, so only string values
+      // can match (Python compares 1 and '1' as different keys); lists and maps are left alone, as the
+      // specification says.
+      out[ks] = typeof v === 'string' && Object.hasOwn(values, v) ? values[v] : v;
     }
     return out;
   },

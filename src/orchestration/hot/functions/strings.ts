@@ -20,7 +20,8 @@ function joinDef(multi: boolean): FnDef {
       const lists = multi ? a.slice(1) : [a[1] ?? []];
       const strings: unknown[] = [];
       for (const jl of lists) {
-        if (jl === null || jl === undefined || (multi && (jl === '' || (isList(jl) && jl.length === 0)))) continue;
+        // JoinMultiple skips every falsy list argument (None, '', [], {}), as Python's `if jl:` does.
+        if (jl === null || jl === undefined || (multi && (jl === '' || (isList(jl) && jl.length === 0) || (isMapping(jl) && Object.keys(jl).length === 0)))) continue;
         if (!isList(jl)) throw err(`"${name}" must operate on a list`, path);
         strings.push(...jl);
       }
@@ -146,8 +147,10 @@ const digest: FnDef = {
     if (args.length !== 2) throw err(`Function "${name}" usage: ["<algorithm>", "<value>"]`, path);
     const algo = digestAlgorithm(args[0] as string);
     if (algo === undefined) throw err(`Algorithm must be one of ${[...DIGESTS].join(', ')} (in ${name}), not "${String(args[0])}"`, path);
-    // Heat encodes the value as latin-1 before hashing.
-    return createHash(algo).update(Buffer.from(args[1] as string, 'latin1')).digest('hex');
+    // Heat encodes the value as latin-1 before hashing; a character outside it makes Python's encode fail.
+    const value = args[1] as string;
+    if (/[^\u0000-\u00ff]/.test(value)) throw err(`The value to "${name}" must be latin-1 text (Heat encodes it as latin-1 before hashing)`, path);
+    return createHash(algo).update(Buffer.from(value, 'latin1')).digest('hex');
   },
 };
 
