@@ -6,7 +6,8 @@ import { loadTemplate } from './template.js';
 import { emptyEnvironment } from './environment.js';
 import { resolveParameters } from './parameters.js';
 import { conditionHolds, evaluateConditions } from './conditions.js';
-import { activeResources } from './dependencies.js';
+import { activeResources, dependencies } from './dependencies.js';
+import { resolve } from './evaluate.js';
 
 const SPEC = `
 heat_template_version: pike
@@ -97,5 +98,28 @@ outputs:
   it('needs a condition to come out boolean', async () => {
     const t = loadTemplate('heat_template_version: 2016-10-14\nparameters: {p: {type: string}}\nconditions: {c: {get_param: p}}\n');
     assert.throws(() => evaluateConditions(t, { p: 'maybe' }), (e: unknown) => e instanceof TemplateError && /Invalid condition "maybe"/.test(e.message));
+  });
+  it('refuses references to a resource whose condition is false, except in the branch an if leaves out', async () => {
+    const t = loadTemplate(`
+heat_template_version: 2016-10-14
+parameters:
+  big: {type: boolean, default: false}
+conditions:
+  is_big: {get_param: big}
+resources:
+  extra: {type: OS::Heat::None, condition: is_big}
+  main:
+    type: OS::Heat::None
+    properties:
+      maybe: {if: [is_big, {get_resource: extra}, none]}
+      always: {get_attr: [extra, name]}
+`);
+    const params = await resolveParameters(t, emptyEnvironment(), {});
+    const conditions = evaluateConditions(t, params);
+    const ctx = { stack: { name: 's', id: 'i', projectId: 'p' }, params, conditions, resourceRef: () => 'id', resourceAttr: () => 'v' };
+    assert.deepEqual([...(dependencies(t, conditions).get('main') ?? [])], []);
+    assert.equal(resolve(t, (t.resources.main?.properties as Record<string, unknown>).maybe, ctx), 'none');
+    assert.throws(() => resolve(t, t.resources.main?.properties, ctx, ['resources', 'main', 'properties']),
+      (e: unknown) => e instanceof TemplateError && /resources.main.properties.always.get_attr: The specified reference "extra" \(in get_attr\) is incorrect: its condition is false/.test(e.message));
   });
 });

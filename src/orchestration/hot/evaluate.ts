@@ -3,6 +3,7 @@
 import { TemplateError, type TemplatePath } from './errors.js';
 import { isMapping, type Mapping } from './parse.js';
 import type { ResolveContext, Template } from './types.js';
+import { conditionHolds } from './conditions.js';
 import { callOf } from './functions/args.js';
 import { isFunctionName, lookup } from './functions/registry.js';
 import { ELIDED, type EvalScope, type WalkMode } from './functions/types.js';
@@ -10,13 +11,27 @@ import { ELIDED, type EvalScope, type WalkMode } from './functions/types.js';
 /** Names a condition by name: how a scope finds a condition's truth. */
 export type ConditionLookup = (name: string, path: TemplatePath) => boolean;
 
+/** The resources whose condition holds. A resource whose condition the context cannot answer counts
+ * as present: the engine decides about it, not the evaluator. */
+function presentResources(t: Template, conditions: Record<string, boolean>): Set<string> {
+  const out = new Set<string>();
+  for (const r of Object.values(t.resources)) {
+    let holds = true;
+    try { holds = conditionHolds('resources', r.name, r.condition, conditions); } catch { holds = true; }
+    if (holds) out.add(r.name);
+  }
+  return out;
+}
+
 /** Builds the evaluation scope for a template, with `byName` answering named conditions. */
 export function evalScope(t: Template, ctx: ResolveContext, byName: ConditionLookup): EvalScope {
   const scope: EvalScope = {
     version: t.version,
     files: t.files,
     conditionNames: new Set(Object.keys(t.conditions)),
-    resourceNames: new Set(Object.keys(t.resources)),
+    // Heat's stack holds no resource whose condition is false, so referring to one is an error there.
+    resourceNames: presentResources(t, ctx.conditions),
+    allResourceNames: new Set(Object.keys(t.resources)),
     ctx,
     resolve: (s, p, m) => resolveNode(scope, s, p, m),
     condition(arg, p) {

@@ -82,9 +82,12 @@ const getParam: FnDef = {
   },
 };
 
-function requireResource(res: unknown, name: string, path: TemplatePath, known: ReadonlySet<string>): string {
+function requireResource(res: unknown, name: string, path: TemplatePath, known: ReadonlySet<string>, scope?: EvalScope): string {
   if (typeof res !== 'string' || !known.has(res)) {
-    throw err(`The specified reference "${typeof res === 'string' ? res : JSON.stringify(res)}" (in ${name}) is incorrect: the template defines no such resource`, path);
+    const why = scope !== undefined && typeof res === 'string' && scope.allResourceNames.has(res)
+      ? 'its condition is false, so the stack has no such resource'
+      : 'the template defines no such resource';
+    throw err(`The specified reference "${typeof res === 'string' ? res : JSON.stringify(res)}" (in ${name}) is incorrect: ${why}`, path);
   }
   return res;
 }
@@ -99,7 +102,7 @@ const getResource: FnDef = {
     }
   },
   evaluate(name, args, path, scope) {
-    const res = requireResource(args, name, path, scope.resourceNames);
+    const res = requireResource(args, name, path, scope.resourceNames, scope);
     return scope.ctx.resourceRef(res);
   },
 };
@@ -153,7 +156,7 @@ function getAttrDef(allowAll: boolean): FnDef {
     },
     evaluate(name, args, path, scope) {
       if (!isList(args) || args.length < (allowAll ? 1 : 2)) throw err(`Argument to "${name}" must be a list`, path);
-      const res = requireResource(args[0], name, path, scope.resourceNames);
+      const res = requireResource(args[0], name, path, scope.resourceNames, scope);
       if (args.length === 1) return scope.ctx.resourceAttr(res, undefined) ?? null;
       const attr = args[1];
       if (typeof attr !== 'string') throw err(`Attribute name in "${name}" must be a string`, path);

@@ -31,7 +31,10 @@ export interface EvalScope {
   version: HotVersion;
   files: Readonly<Record<string, string>>;
   conditionNames: ReadonlySet<string>;
+  /** Resources that exist in the stack: the template's, less those whose condition is false. */
   resourceNames: ReadonlySet<string>;
+  /** Every resource of the template, for telling 'absent by condition' from 'unknown'. */
+  allResourceNames: ReadonlySet<string>;
   ctx: ResolveContext;
   /** Resolves a nested snippet (functions inside it included) in value or condition mode. */
   resolve(snippet: unknown, path: TemplatePath, mode: WalkMode): unknown;
