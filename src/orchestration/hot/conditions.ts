@@ -2,19 +2,20 @@
  * inline conditions of resources and outputs. */
 import { TemplateError } from './errors.js';
 import { evalScope } from './evaluate.js';
-import type { ParameterValues, ResolveContext, Template } from './types.js';
+import type { ParameterValues, ResolveContext, StackIdentity, Template } from './types.js';
 
 /** Key under which evaluateConditions reports a resource's inline (non-name) condition. */
 export function inlineConditionKey(section: 'resources' | 'outputs', name: string): string {
   return `${section}.${name}.condition`;
 }
 
-/** Every named condition's truth, plus inline resource/output conditions under inlineConditionKey(). */
-export function evaluateConditions(t: Template, params: ParameterValues): Record<string, boolean> {
+/** Every named condition's truth, plus inline resource/output conditions under inlineConditionKey().
+ * `stack` answers get_param of the pseudo-parameters inside conditions. */
+export function evaluateConditions(t: Template, params: ParameterValues, stack: StackIdentity = { name: '', id: '', projectId: '' }): Record<string, boolean> {
   const done: Record<string, boolean> = {};
   const inProgress = new Set<string>();
   const ctx: ResolveContext = {
-    stack: { name: '', id: '', projectId: '' },
+    stack,
     params,
     conditions: done,
     resourceRef: () => null,

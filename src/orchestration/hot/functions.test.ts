@@ -449,3 +449,51 @@ describe('CloudFormation functions', () => {
     await rejects(evalSnippet('2013-05-23', { 'Fn::Frobnicate': 1 }), /"Fn::Frobnicate" is not supported in HOT version 2013-05-23/);
   });
 });
+
+describe('cases from Heat\'s own unit tests (heat/tests/test_hot.py)', () => {
+  it('str_replace: longest keys first, a single pass, equal lengths in lexical order', async () => {
+    const p = { 1: 'a', 12: 'b', 123: 'c', 1234: 'd', 12345: 'e', 123456: 'f', 1234567: 'g' };
+    assert.equal(await evalSnippet('2013-05-23', { str_replace: { template: '1234567890', params: p } }), 'g890');
+    assert.equal(await evalSnippet('2013-05-23', { str_replace: { template: '1234567890', params: { 1: 'a', 4: 'd', 8: 'h', 9: 'i', 123: '1', 456: '4', 890: '8', 90: '9' } } }), '1478');
+    assert.equal(await evalSnippet('2013-05-23', { str_replace: { template: '9876543210', params: { 987654: 'a', 876543: 'b', 765432: 'c', 654321: 'd', 543210: 'e' } } }), '9876e');
+  });
+  it('list_join of maps: JSON from liberty, Heat\'s message before', async () => {
+    const snippet = { list_join: [',', [{ foo: 'json' }, { foo2: 'json2' }]] };
+    assert.equal(await evalSnippet('2015-10-15', snippet), '{"foo": "json"},{"foo2": "json2"}');
+    await rejects(evalSnippet('2015-04-30', snippet), /Items to join must be strings not \{'foo': 'json'\}/);
+  });
+  it('map_merge over a repeat, map_replace edge cases', async () => {
+    assert.deepEqual(await evalSnippet('2016-04-08', { map_merge: { repeat: { template: { ROLE: 'ROLE' }, for_each: { ROLE: ['role1', 'role2'] } } } }), { role1: 'role1', role2: 'role2' });
+    assert.deepEqual(await evalSnippet('2016-10-14', { map_replace: [{ f1: 'b1', f2: 'b2' }, { keys: { f2: 'f2' } }] }), { f1: 'b1', f2: 'b2' });
+    assert.deepEqual(await evalSnippet('2016-10-14', { map_replace: [{ f1: 'b1', f2: 'b2' }, { values: null }] }), { f1: 'b1', f2: 'b2' });
+  });
+  it('filter refuses maps and strings; list_concat keeps repeated maps; contains works on strings', async () => {
+    await rejects(evalSnippet('2017-02-24', { filter: [[null], { a: 1 }] }), /"filter" only works with lists/);
+    await rejects(evalSnippet('2017-02-24', { filter: [['a'], 'abcd'] }), /"filter" only works with lists/);
+    assert.deepEqual(await evalSnippet('2017-09-01', { list_concat: [[{ v1: 'v2' }], [{ v1: 'v2' }]] }), [{ v1: 'v2' }, { v1: 'v2' }]);
+    assert.deepEqual(await evalSnippet('2017-09-01', { list_concat_unique: [[{ v1: 'v2' }], [{ v1: 'v2' }]] }), [{ v1: 'v2' }]);
+    assert.equal(await evalSnippet('2017-09-01', { contains: ['a', 'abc'] }), true);
+  });
+  it('str_split of null is null; if may return null', async () => {
+    assert.equal(await evalSnippet('2015-10-15', { str_split: ['.', null] }), null);
+    assert.equal(await evalSnippet('2016-10-14', { if: [true, null, 'value_if_false'] }), null);
+  });
+  it('make_url: the cases of test_make_url_*', async () => {
+    const u = async (args: Record<string, unknown>): Promise<unknown> => evalSnippet('2017-09-01', { make_url: args });
+    assert.equal(await u({ scheme: 'http', host: 'example.com', path: '/foo/bar' }), 'http://example.com/foo/bar');
+    assert.equal(await u({ scheme: 'http', host: '::1', path: '/foo/bar' }), 'http://[::1]/foo/bar');
+    assert.equal(await u({ scheme: 'http', host: '[::1]', path: '/foo/bar' }), 'http://[::1]/foo/bar');
+    assert.equal(await u({ scheme: 'https', host: 'example.com', port: '80', path: '/foo/bar' }), 'https://example.com:80/foo/bar');
+    assert.equal(await u({ scheme: 'https', host: 'example.com', port: 80, path: '/foo/bar' }), 'https://example.com:80/foo/bar');
+    await rejects(u({ scheme: 'https', host: 'example.com', port: 100000 }), /Invalid URL port 100000/);
+    await rejects(u({ scheme: 'https', host: 'example.com', port: '0' }), /Invalid URL port 0/);
+    await rejects(u({ scheme: 'https', host: 'example.com', port: '1.1' }), /Invalid URL port "1.1"/);
+    assert.equal(await u({ scheme: 'http', username: 'wibble', host: 'example.com', path: '/foo/bar' }), 'http://wibble@example.com/foo/bar');
+    assert.equal(await u({ scheme: 'http', username: 'wibble', password: 'blarg', host: 'example.com', path: '/foo/bar' }), 'http://wibble:blarg@example.com/foo/bar');
+    assert.equal(await u({ scheme: 'http', host: 'example.com', path: '/foo/?bar', query: { 'foo#': 'bar & baz', blarg: '/wib=ble/' } }), 'http://example.com/foo/%3Fbar?foo%23=bar+%26+baz&blarg=/wib%3Dble/');
+    assert.equal(await u({ scheme: 'http', host: 'example.com', path: 'foo/bar', fragment: 'baz' }), 'http://example.com/foo/bar#baz');
+    assert.equal(await u({ scheme: 'file', path: 'foo/bar' }), 'file:foo/bar');
+    assert.equal(await u({ scheme: 'file', path: '/foo/bar' }), 'file:///foo/bar');
+    await rejects(evalSnippet('2017-09-01', { make_url: 'http://example.com/foo/bar' }), /The arguments to "make_url" must be a map/);
+  });
+});

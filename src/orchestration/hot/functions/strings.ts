@@ -226,12 +226,20 @@ const makeUrl: FnDef = {
   },
 };
 
-/** Python's urlunsplit. */
+/** Schemes Python's urllib treats as having a network location. */
+const USES_NETLOC = new Set(['', 'ftp', 'http', 'gopher', 'nntp', 'telnet', 'imap', 'wais', 'file', 'mms', 'https', 'shttp', 'snews',
+  'prospero', 'rtsp', 'rtsps', 'rtspu', 'rsync', 'svn', 'svn+ssh', 'sftp', 'nfs', 'git', 'git+ssh', 'ws', 'wss', 'itms-services']);
+
+/** Python's urlunsplit (3.12.6 and later: `file` with a relative path stays `file:foo/bar`). */
 function urlunsplit(scheme: string, netloc: string, path: string, query: string, fragment: string): string {
   let url = path;
-  if (netloc !== '' || (scheme !== '' && path.startsWith('//'))) {
+  if (netloc !== '') {
     if (url !== '' && !url.startsWith('/')) url = `/${url}`;
     url = `//${netloc}${url}`;
+  } else if (url.startsWith('//')) {
+    url = `//${url}`;
+  } else if (scheme !== '' && USES_NETLOC.has(scheme) && (url === '' || url.startsWith('/'))) {
+    url = `//${url}`;
   }
   if (scheme !== '') url = `${scheme}:${url}`;
   if (query !== '') url = `${url}?${query}`;
