@@ -13,13 +13,22 @@ export type ConditionLookup = (name: string, path: TemplatePath) => boolean;
 
 /** The resources whose condition holds. A resource whose condition the context cannot answer counts
  * as present: the engine decides about it, not the evaluator. */
+const presentCache = new WeakMap<Template, WeakMap<Record<string, boolean>, Set<string>>>();
+
 function presentResources(t: Template, conditions: Record<string, boolean>): Set<string> {
+  // The engine resolves each resource's properties separately with the same context, so the answer is
+  // kept per template and conditions object rather than recomputed for every snippet.
+  let byConditions = presentCache.get(t);
+  if (byConditions === undefined) { byConditions = new WeakMap(); presentCache.set(t, byConditions); }
+  const hit = byConditions.get(conditions);
+  if (hit !== undefined) return hit;
   const out = new Set<string>();
   for (const r of Object.values(t.resources)) {
     let holds = true;
     try { holds = conditionHolds('resources', r.name, r.condition, conditions); } catch { holds = true; }
     if (holds) out.add(r.name);
   }
+  byConditions.set(conditions, out);
   return out;
 }
 
