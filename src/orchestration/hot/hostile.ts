@@ -300,6 +300,11 @@ function bombsAndLimits(): HostileCase[] {
   let cur = nested;
   for (let i = 0; i < 400; i++) { const next: Record<string, unknown> = {}; cur.a = next; cur = next; }
   out.push({ name: 'object nested 400 deep', template: { heat_template_version: LATEST, outputs: { o: { value: nested } } }, expect: /nest/ });
+  out.push({ name: 'recursive YAML alias in a list', template: 'heat_template_version: 2021-04-16\ndescription: x\noutputs: {o: {value: &a [*a]}}\n', expect: /nested deeper than/ });
+  out.push({ name: 'recursive YAML alias in a map', template: 'heat_template_version: 2021-04-16\nparameters: &p {x: *p}\n', expect: /nested deeper than/ });
+  const cyclic: Record<string, unknown> = { heat_template_version: LATEST, outputs: {} };
+  (cyclic.outputs as Record<string, unknown>).o = { value: cyclic };
+  out.push({ name: 'cyclic object', template: cyclic, expect: /nested deeper than/ });
   const many: Record<string, unknown> = {};
   for (let i = 0; i < 1001; i++) many[`r${i}`] = { type: 'X' };
   out.push({ name: '1001 resources', template: { heat_template_version: LATEST, resources: many }, expect: /Maximum resources per stack exceeded: the template has 1001 resources/ });

@@ -49,11 +49,18 @@ export function parseText(text: string, what: string): Mapping {
 
 /** The byte-size limit for a document given as an object (the API's JSON body). */
 export function checkObjectSize(data: unknown, what: string): void {
-  const size = Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
+  // Depth first: it also refuses cyclic objects, which JSON.stringify would throw on.
+  checkDepth(data, what);
+  let text: string;
+  try {
+    text = JSON.stringify(data) ?? '';
+  } catch (err) {
+    throw new TemplateError(`The ${what} cannot be serialised: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const size = Buffer.byteLength(text, 'utf8');
   if (size > MAX_TEMPLATE_BYTES) {
     throw new TemplateError(`${capital(what)} size (${size} bytes) exceeds maximum allowed size (${MAX_TEMPLATE_BYTES} bytes).`);
   }
-  checkDepth(data, what);
 }
 
 /** PyYAML's booleans: YAML 1.1's words without the single letters y/n, which PyYAML keeps as strings. */

@@ -80,7 +80,7 @@ const memberListToMap: FnDef = {
     if (typeof args[0] !== 'string') throw err(`${name} Key Name must be a string`, path);
     if (typeof args[1] !== 'string') throw err(`${name} Value Name must be a string`, path);
   },
-  evaluate(name, args, path) {
+  evaluate(_name, args, path) {
     const [keyName, valueName, list] = args as [string, string, unknown];
     if (!isList(list)) throw err('Member list must be a list', path);
     const partials: Mapping = {};
@@ -97,7 +97,6 @@ const memberListToMap: FnDef = {
       const value = partials[`${m[1]}${valueName}`];
       if (value !== undefined) out[v] = value;
     }
-    void name;
     return out;
   },
 };

@@ -2,7 +2,7 @@
  * Functions that read the stack: get_param, get_resource, get_attr (three variants), get_file,
  * resource_facade, and CloudFormation's Ref, Fn::ResourceFacade and Fn::GetAZs (2013-05-23 only).
  */
-import { TemplateError, type TemplatePath } from '../errors.js';
+import type { TemplatePath } from '../errors.js';
 import { isMapping } from '../parse.js';
 import type { FnImpl } from '../versions.js';
 import { PSEUDO_PARAMETERS } from '../types.js';
@@ -250,4 +250,3 @@ export const REFERENCE_FUNCTIONS: Partial<Record<FnImpl, FnDef>> = {
   cfn_getazs: cfnGetAZs,
 };
 
-export { TemplateError };
