@@ -22,6 +22,11 @@ export function loadEnvironment(source: string | Record<string, unknown> | undef
   if (typeof source === 'string') data = parseText(source, 'environment');
   else if (isMapping(source)) { checkObjectSize(source, 'environment'); data = source; }
   else throw new TemplateError('The environment is not a valid YAML mapping data type.');
+  return environmentFromRaw(data);
+}
+
+/** An Environment from an already parsed document, its sections checked (environment_format.validate). */
+export function environmentFromRaw(data: Mapping): Environment {
   for (const [k, v] of Object.entries(data)) {
     if (!SECTIONS.includes(k)) throw new TemplateError(`environment has wrong section "${k}"`, [k]);
     if (v === null || v === undefined) throw new TemplateError(`environment has empty section "${k}"`, [k]);
@@ -59,43 +64,9 @@ export function loadEnvironment(source: string | Record<string, unknown> | undef
   };
 }
 
+/** The environment of a request that sends none. */
 export function emptyEnvironment(): Environment {
   return { parameters: {}, parameterDefaults: {}, resourceRegistry: {}, raw: {} };
-}
-
-/** Later environments win, section by section, as heatclient merges several -e files. */
-export function mergeEnvironments(...envs: Environment[]): Environment {
-  const out = emptyEnvironment();
-  const rawRegistry: Mapping = {};
-  const rawResources: Mapping = {};
-  for (const e of envs) {
-    Object.assign(out.parameters, e.parameters);
-    Object.assign(out.parameterDefaults, e.parameterDefaults);
-    Object.assign(out.resourceRegistry, e.resourceRegistry);
-    const rr = isMapping(e.raw.resource_registry) ? e.raw.resource_registry : {};
-    for (const [k, v] of Object.entries(rr)) {
-      if (k === 'resources' && isMapping(v)) {
-        for (const [res, entry] of Object.entries(v)) {
-          const prev = rawResources[res];
-          rawResources[res] = isMapping(prev) && isMapping(entry) ? { ...prev, ...entry } : entry;
-        }
-      } else if (v === null) {
-        delete rawRegistry[k];
-        delete out.resourceRegistry[k];
-      } else {
-        rawRegistry[k] = v;
-      }
-    }
-    for (const [k, v] of Object.entries(e.raw)) {
-      if (k === 'resource_registry') continue;
-      if (isMapping(v) && isMapping(out.raw[k])) out.raw[k] = { ...(out.raw[k] as Mapping), ...v };
-      else if (Array.isArray(v) && Array.isArray(out.raw[k])) out.raw[k] = [...(out.raw[k] as unknown[]), ...v];
-      else out.raw[k] = v;
-    }
-  }
-  if (Object.keys(rawResources).length > 0) rawRegistry.resources = rawResources;
-  if (Object.keys(rawRegistry).length > 0) out.raw.resource_registry = rawRegistry;
-  return out;
 }
 
 /** Whether a registry target or a type names a template rather than a resource type. */

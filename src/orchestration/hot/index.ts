@@ -9,7 +9,8 @@ export type {
 export { PSEUDO_PARAMETERS } from './types.js';
 export { loadTemplate, MAX_RESOURCES } from './template.js';
 export { MAX_TEMPLATE_BYTES } from './parse.js';
-export { loadEnvironment, mergeEnvironments, resolveType, emptyEnvironment, type Environment } from './environment.js';
+export { loadEnvironment, resolveType, emptyEnvironment, environmentFromRaw, type Environment } from './environment.js';
+export { mergeEnvironments, mergeEnvironmentFiles } from './env-merge.js';
 export { resolveParameters, type ConstraintChecker } from './parameters.js';
 export { evaluateConditions, conditionHolds, inlineConditionKey } from './conditions.js';
 export { resolve, isElided } from './evaluate.js';
