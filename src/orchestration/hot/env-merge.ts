@@ -115,8 +115,8 @@ function mergeRaw(base: Mapping, next: Mapping, params: (old: Mapping, next: Map
 /** The request's environment with `environment_files` (names in `files`) merged over it in order, as
  * Heat's engine does for `openstack stack create -e a.yaml -e b.yaml`, merge strategies included. */
 export function mergeEnvironmentFiles(t: Template, base: Environment, names: readonly string[], files: Record<string, string>): Environment {
-  let raw: Mapping = { ...base.raw };
-  if (isMapping(raw.parameters) === false && Object.keys(base.parameters).length > 0) raw.parameters = { ...base.parameters };
+  // The typed fields are the truth (a caller may have added the request's parameters to them).
+  let raw: Mapping = { ...base.raw, parameters: { ...base.parameters }, parameter_defaults: { ...base.parameterDefaults } };
   const available = new Map<string, Strategy>();
   for (const name of names) {
     const text = Object.hasOwn(files, name) ? files[name] : undefined;
