@@ -153,6 +153,69 @@ for (const { engine, skip } of TEST_ENGINES) {
       console.log(`200 wide: ${wide.toFixed(0)} ms, 50 deep: ${deep.toFixed(0)} ms`);
     });
 
+    it('rolls a failed update back, bringing replaced resources back', async () => {
+      const tpl = (value: string, fail: boolean): Record<string, unknown> => ({
+        heat_template_version: '2018-08-31',
+        resources: {
+          r: { type: 'OS::Heat::TestResource', properties: { value, update_replace_value: value } },
+          f: { type: 'OS::Heat::TestResource', properties: { fail }, depends_on: 'r' },
+        },
+      });
+      const s = await t.create('urb', tpl('one', false));
+      const before = currentRows(await t.resources(s.id)).find((r) => r.name === 'r')!;
+      const u = await t.update(s.id, tpl('two', true), { rollback: true });
+      assert.equal(`${u.action}_${u.status}`, 'ROLLBACK_COMPLETE', u.statusReason);
+      const after = currentRows(await t.resources(s.id));
+      const r = after.find((x) => x.name === 'r')!;
+      assert.equal(r.id, before.id, 'the replaced resource came back');
+      assert.equal(r.attributes.output, 'one');
+      assert.equal((await t.resources(s.id)).length, 2, 'the replacement is gone');
+      const seq = (await t.events(s.id)).filter((e) => e.resourceName === 'urb').map((e) => `${e.action}_${e.status}`);
+      assert.deepEqual(seq.slice(-4), ['UPDATE_IN_PROGRESS', 'UPDATE_FAILED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE']);
+      const again = await t.update(s.id, tpl('three', false));
+      assert.equal(`${again.action}_${again.status}`, 'UPDATE_COMPLETE', 'a later update works');
+    });
+
+    it('cancels an update (with and without rollback) and deletes a stack mid-create', async () => {
+      const tpl = (secs: number, value: string): Record<string, unknown> => ({
+        heat_template_version: '2018-08-31',
+        resources: { w: { type: 'OS::Heat::TestResource', properties: { value, action_wait_secs: { update: secs } } } },
+      });
+      for (const rollback of [true, false]) {
+        const s = await t.create(`cancel-${rollback}`, tpl(0, 'a'));
+        const cur = await t.stack(s.id);
+        const target = await resolveDefinition(t.engine.registry, { template: tpl(-1, 'b') });
+        await t.engine.begin(cur, { kind: 'update', rollback: false, target, previous: cur.definition });
+        const running = t.engine.run(s.id);
+        await new Promise((r) => setTimeout(r, 50));
+        await t.engine.cancelUpdate(await t.stack(s.id), rollback);
+        await running;
+        await t.engine.drain();
+        const done = await t.stack(s.id);
+        assert.equal(`${done.action}_${done.status}`, rollback ? 'ROLLBACK_COMPLETE' : 'UPDATE_FAILED', done.statusReason);
+        if (!rollback) assert.equal(done.statusReason, 'Stack UPDATE cancelled');
+      }
+      const definition = await resolveDefinition(t.engine.registry, { template: {
+        heat_template_version: '2018-08-31', resources: { w: { type: 'OS::Heat::TestResource', properties: { action_wait_secs: { create: -1 } } } },
+      } });
+      const s = await t.engine.createStack({ name: 'doomed', projectId: 'p1', userId: 'u1', definition, disableRollback: true, timeoutMins: null, tags: [], trustId: null });
+      await new Promise((r) => setTimeout(r, 50));
+      await t.engine.begin(await t.stack(s.id), { kind: 'delete' });
+      await t.engine.run(s.id);
+      await t.engine.drain();
+      const gone = await t.stack(s.id);
+      assert.equal(`${gone.action}_${gone.status}`, 'DELETE_COMPLETE', gone.statusReason);
+    });
+
+    it('refuses nesting deeper than 5 levels', async () => {
+      const files: Record<string, string> = { 'self.yaml': 'heat_template_version: 2018-08-31\nresources:\n  again: {type: self.yaml}\n' };
+      const s = await t.create('deepnest', { heat_template_version: '2018-08-31', resources: { a: { type: 'self.yaml' } } }, { files });
+      assert.equal(`${s.action}_${s.status}`, 'CREATE_FAILED');
+      assert.match(s.statusReason, /Recursion depth exceeds 5/);
+      const d = await t.delete(s.id);
+      assert.equal(`${d.action}_${d.status}`, 'DELETE_COMPLETE', d.statusReason);
+    });
+
     it('continues a create after a restart (the engine stopped mid-step)', async () => {
       const definition = await resolveDefinition(t.engine.registry, { template: {
         heat_template_version: '2018-08-31',

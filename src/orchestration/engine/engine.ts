@@ -138,7 +138,7 @@ export class Engine {
     if (op?.kind !== 'update') return;
     op.cancel = rollback ? 'rollback' : 'no_rollback';
     await this.#queue.write({ stacks: [stack] });
-    this.#controllers.get(stack.id)?.abort(new Interrupt('cancelled', 'Stack UPDATE cancelled'));
+    this.#controllers.get(stack.id)?.abort(new Interrupt('cancelled', 'Stack UPDATE cancelled', rollback));
   }
 
   /** Continues every top-level stack a previous process left with an operation. */
@@ -195,7 +195,7 @@ export class Engine {
     const action = actionOf(op);
     if (stack.action !== action || stack.status !== 'IN_PROGRESS') await this.#setStatus(stack, action, 'IN_PROGRESS', `Stack ${action} started`);
     try {
-      if (op.kind === 'update' && op.cancel) throw new Interrupt('cancelled', 'Stack UPDATE cancelled');
+      if (op.kind === 'update' && op.cancel) throw new Interrupt('cancelled', 'Stack UPDATE cancelled', op.cancel === 'rollback');
       switch (op.kind) {
         case 'create': await run.create(stack.definition); break;
         case 'update': await run.update(op.target, stack.definition); stack.definition = op.target; break;
@@ -216,12 +216,17 @@ export class Engine {
       if (op.kind === 'delete' && !stack.ownerId) await this.#opts.onDeleted?.(stack).catch((err: unknown) => this.#log.warn({ err, stack: stack.id }, 'trust not deleted'));
     } catch (err) {
       await run.settle();
-      const interrupt = err instanceof Interrupt ? err : controller.signal.reason instanceof Interrupt ? controller.signal.reason as Interrupt : undefined;
+      const aborted = controller.signal.reason instanceof Interrupt ? controller.signal.reason as Interrupt : undefined;
+      const interrupt = aborted ?? (err instanceof Interrupt ? err : undefined);
       if (interrupt?.silent) return;
-      const reason = err instanceof StepFailure ? `Resource ${err.action} failed: ${err.reason}`
-        : err instanceof Interrupt ? err.message : `${action} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+      const reason = interrupt ? interrupt.message
+        : err instanceof StepFailure ? `Resource ${err.action} failed: ${err.reason}`
+          : `${action} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+      // A cancel arrives as the interrupt (the running operation's copy of the record predates it) or,
+      // after a restart, in the stored operation.
+      const cancel = interrupt?.kind === 'cancelled' ? (interrupt.rollback ? 'rollback' : 'no_rollback') : op.kind === 'update' ? op.cancel : undefined;
       const next: Operation | null = op.kind === 'create' && op.rollback ? { kind: 'rollback', from: 'create' }
-        : op.kind === 'update' && (op.cancel === 'rollback' || (op.rollback && !op.cancel)) ? { kind: 'rollback', from: 'update', previous: op.previous }
+        : op.kind === 'update' && (cancel === 'rollback' || (op.rollback && !cancel)) ? { kind: 'rollback', from: 'update', previous: op.previous }
           : null;
       stack.operation = next;
       await this.#setStatus(stack, action, 'FAILED', reason);

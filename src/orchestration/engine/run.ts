@@ -21,7 +21,7 @@ import type { StackEvent } from '../model.js';
 
 /** Why a run was interrupted. Superseded and stopping leave the stack as stored for whoever comes next. */
 export class Interrupt extends Error {
-  constructor(readonly kind: 'superseded' | 'stopping' | 'cancelled' | 'timeout', message: string) {
+  constructor(readonly kind: 'superseded' | 'stopping' | 'cancelled' | 'timeout', message: string, readonly rollback = false) {
     super(message);
     this.name = 'Interrupt';
   }
@@ -243,21 +243,26 @@ export class StackRun {
     const def = p.resources.get(name)!;
     const cur = currentRow(this.rows, name);
     if (!cur) return this.#create(p, this.#newRow(name, def.type, null));
-    if (cur.action === 'INIT' || (cur.action === 'CREATE' && cur.status === 'IN_PROGRESS')) return this.#create(p, cur);
     const plugin = p.plugin(name);
+    // Rolling back a replacement: the old resource is still there and matches; bring it back (even when
+    // the new one never finished) and let the clean-up delete the new one.
+    const old = cur.replaces ? this.rows.find((r) => r.id === cur.replaces && r.replacedBy === cur.id && !(r.action === 'DELETE' && r.status === 'COMPLETE')) : undefined;
+    if (old && old.type === def.type && old.status === 'COMPLETE') {
+      let same = false;
+      try { same = changedProperties(old.properties, this.#resolved(p, name, plugin).props).length === 0; } catch { same = false; }
+      if (same) {
+        old.replacedBy = null;
+        cur.replacedBy = old.id;
+        await this.deps.queue.write({ resources: [old, cur] });
+        return;
+      }
+    }
+    if (cur.action === 'INIT' || (cur.action === 'CREATE' && cur.status === 'IN_PROGRESS')) return this.#create(p, cur);
     let resolved: { props: Record<string, unknown>; metadata: unknown };
     try {
       resolved = this.#resolved(p, name, plugin);
     } catch (err) {
       return this.#fail(cur, 'UPDATE', err);
-    }
-    // Rolling back a replacement: the old resource is still there and matches; bring it back.
-    const old = cur.replaces ? this.rows.find((r) => r.id === cur.replaces && r.replacedBy === cur.id && !(r.action === 'DELETE' && r.status === 'COMPLETE')) : undefined;
-    if (old && old.type === def.type && old.status === 'COMPLETE' && changedProperties(old.properties, resolved.props).length === 0) {
-      old.replacedBy = null;
-      cur.replacedBy = old.id;
-      await this.deps.queue.write({ resources: [old, cur] });
-      return;
     }
     const unhealthy = cur.action === 'CHECK' && cur.status === 'FAILED';
     const changed = changedProperties(cur.properties, resolved.props);
