@@ -18,7 +18,10 @@ export function formatValidateParameter(def: ParameterDef, userDefault?: unknown
   };
   const dflt = userDefault ?? def.default;
   if (dflt !== undefined && dflt !== null) res.Default = dflt;
-  if (value !== undefined && value !== null && value !== '' && value !== false && value !== 0) res.Value = value;
+  // Heat shows Value only when the given value is truthy in Python's sense.
+  const truthy = !(value === undefined || value === null || value === '' || value === false || value === 0
+    || (Array.isArray(value) && value.length === 0) || (typeof value === 'object' && value !== null && Object.keys(value).length === 0));
+  if (truthy) res.Value = value;
   if (def.tags !== undefined && def.tags.length > 0) res.Tags = def.tags;
   const descriptions: string[] = [];
   for (const c of def.constraints) {
