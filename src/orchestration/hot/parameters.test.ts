@@ -42,6 +42,8 @@ describe('parameter types', () => {
   it('needs a value for parameters without a default, and knows no undeclared ones', async () => {
     await rejects(resolveParameters(tmpl({ key: { type: 'string' } }), none, {}), /The Parameter \(key\) was not provided/, ['parameters', 'key']);
     await rejects(resolveParameters(tmpl({ key: { type: 'string', default: 'k' } }), none, { kye: 'x' }), /The Parameter \(kye\) was not defined in template/, ['parameters', 'kye']);
+    await assert.rejects(resolveParameters(tmpl({ key: { type: 'string' } }), none, {}), (e: unknown) => e instanceof TemplateError && e.heatType === 'UserParameterMissing');
+    await assert.rejects(resolveParameters(tmpl({ key: { type: 'string', default: 'k' } }), none, { kye: 'x' }), (e: unknown) => e instanceof TemplateError && e.heatType === 'UnknownUserParameter');
   });
 });
 

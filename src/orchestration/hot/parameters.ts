@@ -262,10 +262,10 @@ export async function resolveParameters(
   previous?: ParameterValues, options: { existing?: boolean } = {},
 ): Promise<ParameterValues> {
   for (const k of Object.keys(env.parameters)) {
-    if (!Object.hasOwn(t.parameters, k)) throw new TemplateError(`The Parameter (${k}) was not defined in template.`, ['parameters', k]);
+    if (!Object.hasOwn(t.parameters, k)) throw new TemplateError(`The Parameter (${k}) was not defined in template.`, ['parameters', k], { heatType: 'UnknownUserParameter' });
   }
   for (const k of Object.keys(given)) {
-    if (!Object.hasOwn(t.parameters, k)) throw new TemplateError(`The Parameter (${k}) was not defined in template.`, ['parameters', k]);
+    if (!Object.hasOwn(t.parameters, k)) throw new TemplateError(`The Parameter (${k}) was not defined in template.`, ['parameters', k], { heatType: 'UnknownUserParameter' });
   }
   const out: ParameterValues = {};
   const immutableChanged: string[] = [];
@@ -277,7 +277,7 @@ export async function resolveParameters(
     else if (options.existing === true && previous !== undefined && Object.hasOwn(previous, def.name)) raw = previous[def.name];
     else if (Object.hasOwn(env.parameterDefaults, def.name) && env.parameterDefaults[def.name] !== null) raw = env.parameterDefaults[def.name];
     else raw = def.default;
-    if (raw === undefined || raw === null) throw new TemplateError(`The Parameter (${def.name}) was not provided.`, path);
+    if (raw === undefined || raw === null) throw new TemplateError(`The Parameter (${def.name}) was not provided.`, path, { heatType: 'UserParameterMissing' });
     let value: unknown;
     try {
       value = convert(def, raw);
@@ -303,7 +303,7 @@ export async function resolveParameters(
     out[def.name] = value;
   }
   if (immutableChanged.length > 0) {
-    throw new TemplateError(`The following parameters are immutable and may not be updated: ${immutableChanged.join(', ')}`, ['parameters', immutableChanged[0] as string]);
+    throw new TemplateError(`The following parameters are immutable and may not be updated: ${immutableChanged.join(', ')}`, ['parameters', immutableChanged[0] as string], { heatType: 'ImmutableParameterModified' });
   }
   return out;
 }

@@ -25,7 +25,7 @@ export function isMapping(v: unknown): v is Mapping {
 export function parseText(text: string, what: string): Mapping {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_TEMPLATE_BYTES) {
-    throw new TemplateError(`${capital(what)} size (${bytes} bytes) exceeds maximum allowed size (${MAX_TEMPLATE_BYTES} bytes).`);
+    throw new TemplateError(`${capital(what)} size (${bytes} bytes) exceeds maximum allowed size (${MAX_TEMPLATE_BYTES} bytes).`, [], { heatType: 'RequestLimitExceeded' });
   }
   let data: unknown;
   if (text.trimStart().startsWith('{')) {
@@ -59,7 +59,7 @@ export function checkObjectSize(data: unknown, what: string): void {
   }
   const size = Buffer.byteLength(text, 'utf8');
   if (size > MAX_TEMPLATE_BYTES) {
-    throw new TemplateError(`${capital(what)} size (${size} bytes) exceeds maximum allowed size (${MAX_TEMPLATE_BYTES} bytes).`);
+    throw new TemplateError(`${capital(what)} size (${size} bytes) exceeds maximum allowed size (${MAX_TEMPLATE_BYTES} bytes).`, [], { heatType: 'RequestLimitExceeded' });
   }
 }
 

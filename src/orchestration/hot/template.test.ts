@@ -211,3 +211,17 @@ describe('limits', () => {
     assert.deepEqual(t.files, { 'setup.sh': 'echo' });
   });
 });
+
+describe('Heat error types', () => {
+  const typeOf = (fn: () => unknown): string => {
+    try { fn(); } catch (e) { if (e instanceof TemplateError) return e.heatType; throw e; }
+    return 'none';
+  };
+  it('names the exception Heat would raise, for the body\'s error.type', () => {
+    assert.equal(typeOf(() => loadTemplate('heat_template_version: 2012-12-12\n')), 'InvalidTemplateVersion');
+    assert.equal(typeOf(() => loadTemplate('heat_template_version: 2015-10-15\nresources: {a: {type: X, properties: {p: {Fn::Select: [0, [a]]}}}}\n')), 'InvalidTemplateVersion');
+    assert.equal(typeOf(() => loadTemplate({ heat_template_version: '2021-04-16', description: 'x'.repeat(524288) })), 'RequestLimitExceeded');
+    assert.equal(typeOf(() => loadTemplate('heat_template_version: 2021-04-16\nresources: {a: {type: X, depends_on: b}}\n')), 'StackValidationFailed');
+  });
+});
+

@@ -38,7 +38,7 @@ export function loadTemplate(source: string | Record<string, unknown>, files: Re
     if ('HeatTemplateFormatVersion' in data || 'AWSTemplateFormatVersion' in data) {
       throw new TemplateError('CloudFormation-format templates are not supported by Flotilla: use heat_template_version', ['AWSTemplateFormatVersion' in data ? 'AWSTemplateFormatVersion' : 'HeatTemplateFormatVersion']);
     }
-    throw new TemplateError('Template format version not found.', ['heat_template_version']);
+    throw new TemplateError('Template format version not found.', ['heat_template_version'], { heatType: 'InvalidTemplateVersion' });
   }
   const version = parseVersion(data.heat_template_version);
   const sections = hasConditions(version) ? [...BASE_SECTIONS, 'conditions'] : BASE_SECTIONS;
@@ -54,7 +54,7 @@ export function loadTemplate(source: string | Record<string, unknown>, files: Re
   const rawResources = sectionMap(data, 'resources');
   const names = Object.keys(rawResources);
   if (names.length > MAX_RESOURCES) {
-    throw new TemplateError(`Maximum resources per stack exceeded: the template has ${names.length} resources, at most ${MAX_RESOURCES} are allowed`, ['resources']);
+    throw new TemplateError(`Maximum resources per stack exceeded: the template has ${names.length} resources, at most ${MAX_RESOURCES} are allowed`, ['resources'], { heatType: 'RequestLimitExceeded' });
   }
   const rawConditions = hasConditions(version) ? sectionMap(data, 'conditions') : {};
   const env: CheckEnv = {

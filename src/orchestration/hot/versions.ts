@@ -169,7 +169,7 @@ export function parseVersion(value: unknown, path: readonly (string | number)[] 
   const found = HOT_VERSIONS.find((v) => v.version === text || (v.alias !== undefined && v.alias === text));
   if (found === undefined) {
     const allowed = HOT_VERSIONS.flatMap((v) => (v.alias !== undefined ? [v.version, v.alias] : [v.version])).join(', ');
-    throw new TemplateError(`The template version is invalid: "heat_template_version: ${String(text ?? JSON.stringify(value))}". "heat_template_version" should be one of: ${allowed}`, path);
+    throw new TemplateError(`The template version is invalid: "heat_template_version: ${String(text ?? JSON.stringify(value))}". "heat_template_version" should be one of: ${allowed}`, path, { heatType: 'InvalidTemplateVersion' });
   }
   return found.version;
 }

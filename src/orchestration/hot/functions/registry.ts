@@ -33,7 +33,7 @@ export function lookup(version: HotVersion, name: string, mode: WalkMode, path: 
     throw new TemplateError(`The function "${name}" is not supported in HOT version ${version}`, path);
   }
   if (impl === 'removed') {
-    throw new TemplateError(`The template version is invalid: The function ${name} is not supported in this version of HOT (${version}).`, path);
+    throw new TemplateError(`The template version is invalid: The function ${name} is not supported in this version of HOT (${version}).`, path, { heatType: 'InvalidTemplateVersion' });
   }
   const def = REGISTRY[impl];
   if (def === undefined) throw new TemplateError(`The function "${name}" is not supported by Flotilla`, path);
