@@ -124,6 +124,9 @@ describe('constraints', () => {
     await rejects(resolveParameters(t, none, { s: 'ab' }), /does not match pattern "a\|ab"/);
     const named = tmpl({ s: { type: 'string', constraints: [{ allowed_pattern: '(?P<x>[a-z])(?P=x)' }] } });
     await resolveParameters(named, none, { s: 'aa' });
+    const caseless = tmpl({ s: { type: 'string', constraints: [{ allowed_pattern: '(?i)[a-z]+' }] } });
+    await resolveParameters(caseless, none, { s: 'ABC' });
+    await rejects(resolveParameters(caseless, none, { s: 'AB1' }), /does not match pattern/);
   });
   it('custom constraints ask the checker (spec example: nova.keypair)', async () => {
     const t = tmpl({ key_name: { type: 'string', constraints: [{ custom_constraint: 'nova.keypair' }] } });

@@ -61,12 +61,22 @@ function num(v: unknown, what: string, path: (string | number)[]): number | unde
 /** Compiles allowed_pattern so it matches as Python's re.match does (anchored at the start, the first
  * match found must reach the end): a sticky regexp, with Python-only syntax translated. */
 export function compilePattern(pattern: string): RegExp {
-  const js = pattern
+  // Python's global inline flags at the start, e.g. (?i); JavaScript takes them as RegExp flags.
+  let flags = 'y';
+  let body = pattern;
+  const inline = /^\(\?([aiLmsux]+)\)/.exec(body);
+  if (inline !== null) {
+    const letters = inline[1] as string;
+    if (letters.includes('x')) throw new Error('verbose patterns ((?x)) are not supported');
+    for (const f of ['i', 'm', 's']) if (letters.includes(f)) flags += f;
+    body = body.slice(inline[0].length);
+  }
+  const js = body
     .replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>')
     .replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>')
     .replace(/\\A/g, '^')
     .replace(/\\Z/g, '$');
-  return new RegExp(js, 'y');
+  return new RegExp(js, flags);
 }
 
 function parseConstraint(c: unknown, type: ParameterType, version: HotVersion, path: (string | number)[]): Constraint {
