@@ -40,7 +40,7 @@ export interface Config {
    */
   readonly computeHost: string | undefined;
   /**
-   * Where compute's interim IPAM takes servers' /24s from (FLOTILLA_SERVER_POOL, default 198.18.0.0/16):
+   * Where get-me-a-network takes each project's /24 from (FLOTILLA_SERVER_POOL, default 198.18.0.0/16):
    * a CIDR inside 198.18.0.0/16 of prefix 16 to 24. Two clouds on one machine need disjoint pools, since
    * each routes its subnets from the root namespace.
    */
