@@ -77,8 +77,16 @@ describe('orchestration through the openstack CLI', { skip }, () => {
   after(async () => { await cloud?.stop(); });
 
   it('creates, shows, updates, lists and deletes a stack', async () => {
+    const trustsBefore = await openstackJson<Row[]>(env, 'trust', 'list');
     const created = await waitJson(env, 'stack', 'create', '-t', file, '--parameter', 'greeting=hi', '--wait', '--poll', '1', 's1');
     assert.equal(created.stack_status, 'CREATE_COMPLETE', JSON.stringify(created));
+
+    const heatUser = await openstackJson<Row>(env, 'user', 'show', 'heat');
+    const trusts = await openstackJson<Row[]>(env, 'trust', 'list');
+    const trust = trusts.find((x) => !trustsBefore.some((b) => b.ID === x.ID));
+    assert.ok(trust, 'the stack made a trust');
+    assert.equal(trust['Trustee User ID'], heatUser.id, 'to the heat service user');
+    assert.equal(String(trust.Impersonation).toLowerCase(), 'true');
 
     const shown = await openstackJson<Record<string, unknown>>(env, 'stack', 'show', 's1');
     assert.equal(shown.stack_name, 's1');
@@ -124,5 +132,7 @@ describe('orchestration through the openstack CLI', { skip }, () => {
     assert.notEqual(gone.code, 0);
     assert.match(gone.stderr, /not found/);
     assert.deepEqual(await openstackJson<Row[]>(env, 'stack', 'list'), []);
+    const trustsAfter = await openstackJson<Row[]>(env, 'trust', 'list');
+    assert.ok(!trustsAfter.some((x) => x.ID === trust.ID), 'the stack\'s delete deleted its trust');
   });
 });

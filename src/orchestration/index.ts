@@ -52,7 +52,7 @@ export async function createOrchestrationService(deps: ServiceDeps<Orchestration
     onDeleted: async (stack) => {
       const token = pendingTrustDeletes.get(stack.id);
       pendingTrustDeletes.delete(stack.id);
-      if (trusts && stack.trustId && token) await trusts.delete(stack.trustId, token);
+      if (trusts && stack.trustId) await trusts.delete(stack.trustId, token);
     },
   });
   const ctx: OrchestrationContext = {

@@ -15,8 +15,12 @@ export interface TrustPlumbing {
   create(auth: AuthContext): Promise<string | null>;
   /** A token scoped by the trust, as the heat user (cached until close to expiry). */
   token(trustId: string): Promise<string>;
-  /** Deletes the trust with the trustor's token (Keystone lets only the trustor or an admin). */
-  delete(trustId: string, trustorToken: string): Promise<void>;
+  /**
+   * Deletes the trust (Keystone lets the trustor or an admin): with the token of the user who asked for
+   * the stack's delete when the process still has it, else with a token of the trust itself, which acts
+   * as the trustor (impersonation), as after a restart.
+   */
+  delete(trustId: string, trustorToken?: string): Promise<void>;
 }
 
 export function createTrustPlumbing(identity: IdentityClient, session: ServiceSession, log: Logger): TrustPlumbing {
@@ -45,8 +49,15 @@ export function createTrustPlumbing(identity: IdentityClient, session: ServiceSe
       return issued.token;
     },
     async delete(trustId, trustorToken) {
-      tokens.delete(trustId);
-      await identity.deleteTrust(trustorToken, trustId).catch((err: unknown) => log.warn({ err, trustId }, 'could not delete a stack\'s trust'));
+      try {
+        await identity.deleteTrust(trustorToken ?? await this.token(trustId), trustId);
+      } catch (err) {
+        if (!trustorToken) { log.warn({ err, trustId }, 'could not delete a stack\'s trust'); return; }
+        // The user's token may have expired since the delete was asked for; the trust's own token still works.
+        await identity.deleteTrust(await this.token(trustId), trustId).catch((e: unknown) => log.warn({ err: e, trustId }, 'could not delete a stack\'s trust'));
+      } finally {
+        tokens.delete(trustId);
+      }
     },
   };
 }
