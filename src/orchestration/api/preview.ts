@@ -5,7 +5,7 @@
  */
 import { resolve } from '../hot/index.js';
 import type { Caller, OrchestrationContext } from '../context.js';
-import type { Stack, StackDefinition } from '../model.js';
+import { now, type Stack, type StackDefinition } from '../model.js';
 import { prepare } from '../engine/definition.js';
 import { applySchema, changedProperties } from '../engine/properties.js';
 import { currentRow, currentRows, resolveContext } from '../engine/run.js';
@@ -18,7 +18,7 @@ export function previewCreate(ctx: OrchestrationContext, base: string, caller: C
   const fake: Stack = {
     id: 'None' as Stack['id'], name, projectId: caller.projectId, userId: caller.auth.user.id, action: 'INIT', status: 'COMPLETE', statusReason: '',
     definition: def, disableRollback: body.disable_rollback !== false, timeoutMins: null, tags: [], ownerId: null, ownerResource: null,
-    rootId: 'None' as Stack['id'], nestedDepth: 0, trustId: null, operation: null, createdAt: new Date().toISOString(), updatedAt: null, deletedAt: null,
+    rootId: 'None' as Stack['id'], nestedDepth: 0, trustId: null, operation: null, createdAt: now(), updatedAt: null, deletedAt: null,
   };
   const reqBy = new Map<string, string[]>();
   for (const [n, deps] of p.requires) for (const d of deps) reqBy.set(d, [...(reqBy.get(d) ?? []), n]);

@@ -105,13 +105,14 @@ export function requiredBy(rows: readonly Resource[]): Map<string, string[]> {
 }
 
 /** A resource (heat's resources view). */
-export function resourceView(base: string, s: Stack, r: Resource, reqBy: ReadonlyMap<string, string[]>, opts: { detail?: boolean; nestedId?: string | null; parentResource?: string | null } = {}): Record<string, unknown> {
+export function resourceView(base: string, s: Stack, r: Resource, reqBy: ReadonlyMap<string, string[]>, opts: { detail?: boolean; nested?: Stack | undefined; parentResource?: string | null } = {}): Record<string, unknown> {
   const stackHref = stackUrl(base, s);
   const links = [
     { href: `${stackHref}/resources/${encodeURIComponent(r.name)}`, rel: 'self' },
     { href: stackHref, rel: 'stack' },
   ];
-  if (opts.nestedId) links.push({ href: `${base}/v1/${s.projectId}/stacks/${opts.nestedId}`, rel: 'nested' });
+  // heatclient takes the nested stack's `{name}/{id}` from the end of this link (resource_nested_identifier).
+  if (opts.nested) links.push({ href: stackUrl(base, opts.nested), rel: 'nested' });
   const out: Record<string, unknown> = {
     resource_name: r.name,
     logical_resource_id: r.name,

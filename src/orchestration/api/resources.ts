@@ -31,8 +31,13 @@ async function withNested(ctx: OrchestrationContext, root: Stack, depth: number)
   return out;
 }
 
-function nestedIdOf(r: Resource): string | null {
-  return typeof r.data.childId === 'string' ? r.data.childId : null;
+/** The live nested stacks of a stack, by id, for resources' `nested` links. */
+async function childrenOf(ctx: OrchestrationContext, stack: Stack): Promise<Map<string, Stack>> {
+  return new Map((await childStacks(ctx.db, stack.id)).map((c) => [c.id, c] as const));
+}
+
+function nestedOf(children: ReadonlyMap<string, Stack>, r: Resource): Stack | undefined {
+  return typeof r.data.childId === 'string' ? children.get(r.data.childId) : undefined;
 }
 
 const EVENT_SORT = new Set(['event_time', 'resource_type', 'created_at', 'resource_name', 'resource_status']);
@@ -97,13 +102,14 @@ export function resourceRoutes(app: FastifyInstance, ctx: OrchestrationContext):
     for (const { stack: s, rows, parentResource } of await withNested(ctx, stack, depth)) {
       const live = currentRows(rows);
       const reqBy = requiredBy(live);
+      const children = await childrenOf(ctx, s);
       for (const r of live) {
         if (names.length > 0 && !names.includes(r.name)) continue;
         if (types.length > 0 && !types.includes(r.type)) continue;
         if (statuses.length > 0 && !statuses.includes(r.status) && !statuses.includes(`${r.action}_${r.status}`)) continue;
         if (actions.length > 0 && !actions.includes(r.action)) continue;
         if (ids.length > 0 && !ids.includes(r.physicalId ?? '')) continue;
-        out.push(resourceView(base, s, r, reqBy, { detail, nestedId: nestedIdOf(r), parentResource: s.id === stack.id ? null : parentResource }));
+        out.push(resourceView(base, s, r, reqBy, { detail, nested: nestedOf(children, r), parentResource: s.id === stack.id ? null : parentResource }));
       }
     }
     return { resources: out };
@@ -112,7 +118,7 @@ export function resourceRoutes(app: FastifyInstance, ctx: OrchestrationContext):
   app.get<ResourceParams>('/v1/:tenant/stacks/:name/:id/resources/:resource', async (request) => {
     const stack = await load(request, 'resource:show');
     const { row, rows } = await liveRow(stack, request.params.resource);
-    const view = resourceView(requestBase(ctx, request), stack, row, requiredBy(currentRows(rows)), { detail: true, nestedId: nestedIdOf(row) });
+    const view = resourceView(requestBase(ctx, request), stack, row, requiredBy(currentRows(rows)), { detail: true, nested: nestedOf(await childrenOf(ctx, stack), row) });
     return { resource: view };
   });
 

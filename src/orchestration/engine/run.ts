@@ -381,7 +381,7 @@ export class StackRun {
   async signalResource(def: StackDefinition, row: Resource, details: unknown): Promise<void> {
     const p = prepare(this.deps.registry, def);
     const plugin = this.#pluginOf(p, row);
-    if (!plugin?.signal) throw Object.assign(new Error(`Signal resource during ${row.action} is not supported.`), { name: 'ResourceActionNotSupported' });
+    if (!plugin?.signal) throw Object.assign(new Error('signal is not supported for resource.'), { name: 'ResourceActionNotSupported' });
     const out = await plugin.signal(this.#context(row, p), details);
     this.#apply(row, out);
     const ev = this.deps.event(this.stack, row.name, row.physicalId ?? '', row.type, row.action, row.status, 'Signal: received');
