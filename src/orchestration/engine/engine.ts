@@ -159,8 +159,17 @@ export class Engine {
     return r;
   }
 
-  #kick(id: string): void {
-    this.run(id).catch((err: unknown) => this.#log.error({ err, stack: id }, 'stack operation failed'));
+  /**
+   * Runs a stack in the background. A runner that fails outside any step (the database went away) is
+   * tried again with capped backoff, 1 s doubling to 30 s, so the stored operation is not left waiting
+   * for the next start.
+   */
+  #kick(id: string, attempt = 0): void {
+    this.run(id).catch((err: unknown) => {
+      this.#log.error({ err, stack: id, attempt }, 'stack operation failed; trying again');
+      if (this.#closing) return;
+      setTimeout(() => { if (!this.#closing) this.#kick(id, attempt + 1); }, Math.min(30000, 1000 * 2 ** attempt)).unref();
+    });
   }
 
   /** Stops every runner between steps; stored operations continue at the next start. */
