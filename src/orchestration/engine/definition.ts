@@ -67,9 +67,16 @@ export async function resolveDefinition(
   for (const [name, r] of prepared.resources) {
     const plugin = prepared.plugin(name);
     // Property names are static even where values are functions: an unknown one fails now, not mid-create.
-    if (!plugin.openProperties && typeof r.properties === 'object' && r.properties !== null && !Array.isArray(r.properties)) {
-      for (const key of Object.keys(r.properties)) {
+    const props = r.properties ?? {};
+    if (typeof props !== 'object' || Array.isArray(props)) throw validationFailed(`Property error: resources.${name}.properties: Properties must be a map`);
+    if (!plugin.openProperties) {
+      for (const key of Object.keys(props)) {
         if (!(key in plugin.properties)) throw validationFailed(`Property error: resources.${name}.properties: Unknown Property ${key}`);
+      }
+      for (const [key, schema] of Object.entries(plugin.properties)) {
+        if (schema.required && schema.default === undefined && !(key in props)) {
+          throw validationFailed(`Property error: resources.${name}.properties: Property ${key} not assigned`);
+        }
       }
     }
   }
