@@ -190,6 +190,16 @@ export class ComputeClient {
     await this.#call('DELETE', `/v2.1/servers/${encodeURIComponent(id)}`, token);
   }
 
+  /** Renames a server (`PUT /servers/{id}`). */
+  async updateServer(token: string, id: string, fields: { name?: string; description?: string }): Promise<NovaServer> {
+    return (await this.#call('PUT', `/v2.1/servers/${encodeURIComponent(id)}`, token, { server: fields })).body.server as NovaServer;
+  }
+
+  /** Replaces a server's metadata with `metadata`. */
+  async setServerMetadata(token: string, id: string, metadata: Record<string, string>): Promise<void> {
+    await this.#call('PUT', `/v2.1/servers/${encodeURIComponent(id)}/metadata`, token, { metadata });
+  }
+
   /** Runs a server action, e.g. `{ 'os-stop': null }` or `{ reboot: { type: 'HARD' } }`; returns the body, if any. */
   async serverAction(token: string, id: string, action: Record<string, unknown>): Promise<unknown> {
     return (await this.#call('POST', `/v2.1/servers/${encodeURIComponent(id)}/action`, token, action)).body;
@@ -206,6 +216,40 @@ export class ComputeClient {
 
   async getFlavor(token: string, id: string): Promise<NovaFlavor> {
     return (await this.#call('GET', `/v2.1/flavors/${encodeURIComponent(id)}`, token)).body.flavor as NovaFlavor;
+  }
+
+  /** Creates a flavor (admin); `flavor` is Nova's body (name, ram, vcpus, disk, id, swap, …). */
+  async createFlavor(token: string, flavor: Record<string, unknown>): Promise<NovaFlavor> {
+    return (await this.#call('POST', '/v2.1/flavors', token, { flavor })).body.flavor as NovaFlavor;
+  }
+
+  async deleteFlavor(token: string, id: string): Promise<void> {
+    await this.#call('DELETE', `/v2.1/flavors/${encodeURIComponent(id)}`, token);
+  }
+
+  async setFlavorExtraSpecs(token: string, id: string, extraSpecs: Record<string, string>): Promise<void> {
+    await this.#call('POST', `/v2.1/flavors/${encodeURIComponent(id)}/os-extra_specs`, token, { extra_specs: extraSpecs });
+  }
+
+  async addFlavorAccess(token: string, id: string, projectId: string): Promise<void> {
+    await this.#call('POST', `/v2.1/flavors/${encodeURIComponent(id)}/action`, token, { addTenantAccess: { tenant: projectId } });
+  }
+
+  /** Creates a server group (microversion 2.64+: one `policy` and its `rules`). */
+  async createServerGroup(token: string, group: { name: string; policy: string; rules?: Record<string, unknown> }): Promise<{ id: string; name: string; policy: string; members: string[] }> {
+    return (await this.#call('POST', '/v2.1/os-server-groups', token, { server_group: group })).body.server_group as { id: string; name: string; policy: string; members: string[] };
+  }
+
+  async listServerGroups(token: string): Promise<Array<{ id: string; name: string; policy?: string; members: string[] }>> {
+    return (await this.#call('GET', '/v2.1/os-server-groups', token)).body.server_groups as Array<{ id: string; name: string; policy?: string; members: string[] }>;
+  }
+
+  async deleteServerGroup(token: string, id: string): Promise<void> {
+    await this.#call('DELETE', `/v2.1/os-server-groups/${encodeURIComponent(id)}`, token);
+  }
+
+  async getKeypair(token: string, name: string): Promise<NovaKeypair> {
+    return (await this.#call('GET', `/v2.1/os-keypairs/${encodeURIComponent(name)}`, token)).body.keypair as NovaKeypair;
   }
 
   async listKeypairs(token: string): Promise<NovaKeypair[]> {

@@ -93,4 +93,29 @@ export class IdentityClient {
   async deleteTrust(token: string, trustId: string): Promise<void> {
     await this.#call('DELETE', `/OS-TRUST/trusts/${encodeURIComponent(trustId)}`, { token });
   }
+
+  /** Creates (`id` undefined) or updates a project, user, domain or role; answers the entity. */
+  async save(token: string, kind: 'projects' | 'users' | 'domains' | 'roles', fields: Record<string, unknown>, id?: string): Promise<{ id: string; name: string; [k: string]: unknown }> {
+    const one = kind.slice(0, -1);
+    const r = id === undefined
+      ? await this.#call('POST', `/${kind}`, { token, body: { [one]: fields } })
+      : await this.#call('PATCH', `/${kind}/${encodeURIComponent(id)}`, { token, body: { [one]: fields } });
+    return r.body[one] as { id: string; name: string };
+  }
+
+  async remove(token: string, kind: 'projects' | 'users' | 'domains' | 'roles', id: string): Promise<void> {
+    await this.#call('DELETE', `/${kind}/${encodeURIComponent(id)}`, { token });
+  }
+
+  /** Lists projects, users, domains, roles or groups with Keystone's filters (e.g. `{ name }`). */
+  async list(token: string, kind: 'projects' | 'users' | 'domains' | 'roles' | 'groups', filters: Record<string, string> = {}): Promise<Array<{ id: string; name: string; [k: string]: unknown }>> {
+    const q = new URLSearchParams(filters).toString();
+    return (await this.#call('GET', `/${kind}${q ? `?${q}` : ''}`, { token })).body[kind] as Array<{ id: string; name: string }>;
+  }
+
+  /** Grants (or with `revoke`, removes) a role to a user or group on a project or domain. */
+  async grant(token: string, g: { on: 'projects' | 'domains'; target: string; actor: 'users' | 'groups'; actorId: string; roleId: string }, revoke = false): Promise<void> {
+    const path = `/${g.on}/${encodeURIComponent(g.target)}/${g.actor}/${encodeURIComponent(g.actorId)}/roles/${encodeURIComponent(g.roleId)}`;
+    await this.#call(revoke ? 'DELETE' : 'PUT', path, { token });
+  }
 }

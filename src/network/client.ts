@@ -261,6 +261,10 @@ export class NetworkClient {
     return (await this.#call('POST', '/v2.0/networks', token, { network })).network;
   }
 
+  async updateNetwork(token: string, id: string, network: Record<string, unknown>): Promise<NeutronNetwork> {
+    return (await this.#call('PUT', `/v2.0/networks/${encodeURIComponent(id)}`, token, { network })).network;
+  }
+
   async deleteNetwork(token: string, id: string): Promise<void> {
     await this.#call('DELETE', `/v2.0/networks/${encodeURIComponent(id)}`, token);
   }
@@ -275,6 +279,14 @@ export class NetworkClient {
 
   async createSubnet(token: string, subnet: Record<string, unknown>): Promise<NeutronSubnet> {
     return (await this.#call('POST', '/v2.0/subnets', token, { subnet })).subnet;
+  }
+
+  async updateSubnet(token: string, id: string, subnet: Record<string, unknown>): Promise<NeutronSubnet> {
+    return (await this.#call('PUT', `/v2.0/subnets/${encodeURIComponent(id)}`, token, { subnet })).subnet;
+  }
+
+  async deleteSubnet(token: string, id: string): Promise<void> {
+    await this.#call('DELETE', `/v2.0/subnets/${encodeURIComponent(id)}`, token);
   }
 
   async listPorts(token: string, filters?: Filters): Promise<NeutronPort[]> {
@@ -308,6 +320,27 @@ export class NetworkClient {
 
   async getSecurityGroup(token: string, id: string): Promise<NeutronSecurityGroup> {
     return (await this.#call('GET', `/v2.0/security-groups/${encodeURIComponent(id)}`, token)).security_group;
+  }
+
+  async createSecurityGroup(token: string, group: { name: string; description?: string }): Promise<NeutronSecurityGroup> {
+    return (await this.#call('POST', '/v2.0/security-groups', token, { security_group: group })).security_group;
+  }
+
+  async updateSecurityGroup(token: string, id: string, group: { name?: string; description?: string }): Promise<NeutronSecurityGroup> {
+    return (await this.#call('PUT', `/v2.0/security-groups/${encodeURIComponent(id)}`, token, { security_group: group })).security_group;
+  }
+
+  async deleteSecurityGroup(token: string, id: string): Promise<void> {
+    await this.#call('DELETE', `/v2.0/security-groups/${encodeURIComponent(id)}`, token);
+  }
+
+  /** Adds a rule (`security_group_id`, `direction`, and optionally protocol, ports, remote prefix or group). */
+  async createSecurityGroupRule(token: string, rule: Record<string, unknown>): Promise<NeutronSecurityGroupRule> {
+    return (await this.#call('POST', '/v2.0/security-group-rules', token, { security_group_rule: rule })).security_group_rule;
+  }
+
+  async deleteSecurityGroupRule(token: string, id: string): Promise<void> {
+    await this.#call('DELETE', `/v2.0/security-group-rules/${encodeURIComponent(id)}`, token);
   }
 
   async listRouters(token: string, filters?: Filters): Promise<NeutronRouter[]> {

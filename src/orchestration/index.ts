@@ -17,11 +17,14 @@ import type { OrchestrationContext } from './context.js';
 import { Engine } from './engine/engine.js';
 import { createRegistry } from './plugins/registry.js';
 import type { ResourcePlugin, StackClients } from './plugins/types.js';
+import type { StackId } from './model.js';
 import { createTrustPlumbing } from './trusts.js';
 import { lookupRoutes } from './api/lookup.js';
 import { stackRoutes } from './api/stacks.js';
 import { resourceRoutes } from './api/resources.js';
 import { infoRoutes } from './api/info.js';
+import { serviceClients, stackClients } from './plugins/stack-clients.js';
+import { handleSignalRoutes } from './handle-signals.js';
 
 export type { OrchestrationTables } from './tables.js';
 
@@ -40,12 +43,13 @@ export async function createOrchestrationService(deps: ServiceDeps<Orchestration
   await migrate(deps.database.db, orchestrationMigrations, deps.database.schema);
   const trusts = opts.trusts === false ? undefined : createTrustPlumbing(deps.identity, deps.session, log);
   const pendingTrustDeletes = new Map<string, string>();
-  const clientsFor = (stack: { projectId: string; trustId: string | null }): StackClients => ({
-    projectId: stack.projectId,
-    token: async () => {
-      if (!trusts || !stack.trustId) throw new Error('This stack has no trust to act for its owner with.');
-      return trusts.token(stack.trustId);
-    },
+  // One client per service for every stack; each call carries the stack's trust-scoped token.
+  const services = serviceClients({
+    compute: serviceUrl(deps.config, 'compute'), network: serviceUrl(deps.config, 'network'), identity: deps.identity, image: serviceUrl(deps.config, 'image'),
+  });
+  const clientsFor = (stack: { id: StackId; projectId: string; trustId: string | null }): StackClients => stackClients(deps.database.db, stack, services, async () => {
+    if (!trusts || !stack.trustId) throw new Error('This stack has no trust to act for its owner with.');
+    return trusts.token(stack.trustId);
   });
   const engine = await Engine.create({
     db: deps.database.db, log, registry: createRegistry(opts.plugins ?? []), clientsFor,
@@ -61,7 +65,7 @@ export async function createOrchestrationService(deps: ServiceDeps<Orchestration
   };
   const app = createHttpApp({ logger: log, renderFault: heatFaults(serviceUrl(deps.config, 'identity')), bodyLimit: BODY_LIMIT });
   installAuth(app, deps.validator);
-  for (const register of [infoRoutes, lookupRoutes, stackRoutes, resourceRoutes]) register(app, ctx);
+  for (const register of [infoRoutes, lookupRoutes, stackRoutes, resourceRoutes, handleSignalRoutes]) register(app, ctx);
   return {
     app,
     start: async () => {

@@ -10,6 +10,7 @@ import { openTestDatabase, type TestDatabase } from '../../platform/db/testing.j
 import type { Engine as DbEngine } from '../../platform/db/database.js';
 import { orchestrationMigrations } from '../migrations/index.js';
 import type { OrchestrationTables } from '../tables.js';
+import { NO_SERVICES, stackClients } from '../plugins/stack-clients.js';
 import { createRegistry } from '../plugins/registry.js';
 import type { ResourcePlugin } from '../plugins/types.js';
 import { getStack, stackEvents, stackResources, type Db } from '../store.js';
@@ -38,7 +39,7 @@ export async function createTestEngine(engineKind: DbEngine = 'sqlite', extra: r
   const tdb: TestDatabase<OrchestrationTables> = await openTestDatabase<OrchestrationTables>({ service: 'orchestration', engine: engineKind, dataDir, migrations: orchestrationMigrations });
   const db = tdb.database.db;
   const registry = createRegistry(extra);
-  const make = (): Promise<Engine> => Engine.create({ db, log: silentLogger(), registry, clientsFor: (s) => ({ projectId: s.projectId, token: async () => 'unused' }) });
+  const make = (): Promise<Engine> => Engine.create({ db, log: silentLogger(), registry, clientsFor: (s) => stackClients(db, s, NO_SERVICES, async () => 'unused') });
   let engine = await make();
   const wait = async (id: StackId): Promise<Stack> => {
     await engine.run(id);

@@ -5,8 +5,9 @@ import { nonePlugin, valuePlugin } from './value.js';
 import { testResourcePlugin } from './test-resource.js';
 import { stackPlugin } from './template-resource.js';
 import { resourceGroupPlugin } from './resource-group.js';
+import { SERVICE_PLUGINS } from './services.js';
 
-export const BUILTIN_PLUGINS: readonly ResourcePlugin[] = [randomStringPlugin, valuePlugin, nonePlugin, testResourcePlugin, stackPlugin, resourceGroupPlugin];
+export const BUILTIN_PLUGINS: readonly ResourcePlugin[] = [randomStringPlugin, valuePlugin, nonePlugin, testResourcePlugin, stackPlugin, resourceGroupPlugin, ...SERVICE_PLUGINS];
 
 /** A registry of `plugins` (built-ins plus any given, later ones winning). */
 export function createRegistry(extra: readonly ResourcePlugin[] = []): PluginRegistry {

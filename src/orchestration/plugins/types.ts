@@ -11,6 +11,10 @@
  */
 import type { Logger } from '../../platform/log.js';
 import type { Resource, StackId } from '../model.js';
+import type { ComputeClient } from '../../compute/client.js';
+import type { NetworkClient } from '../../network/client.js';
+import type { IdentityClient } from '../../identity/client.js';
+import type { ImageClient } from '../../image/client.js';
 
 export type PropertyType = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'map' | 'any';
 
@@ -37,6 +41,18 @@ export interface StackClients {
   token(): Promise<string>;
   /** The project the stack lives in. */
   readonly projectId: string;
+  /** Service clients (each call takes `await token()`); built once per service, shared by every stack. */
+  readonly compute: ComputeClient;
+  readonly network: NetworkClient;
+  readonly identity: IdentityClient;
+  readonly image: ImageClient;
+  /**
+   * The stored live row of one of this stack's resources by name, read fresh: a WaitCondition reads the
+   * signals its handle stored, which arrive through another request.
+   */
+  resourceRow(name: string): Promise<Resource | undefined>;
+  /** Every stored row of this stack not deleted, replaced ones included (who holds which physical id). */
+  resourceRows(): Promise<Resource[]>;
 }
 
 /** Child stacks, for plugins whose resource is a stack of its own (templates, OS::Heat::Stack, groups). */
