@@ -80,7 +80,43 @@ export async function resolveDefinition(
       }
     }
   }
+  checkNesting(registry, prepared.template, prepared.environment, files, 0);
   return def;
+}
+
+/**
+ * Follows provider templates (and the static member type of a ResourceGroup, and an inline
+ * OS::Heat::Stack template) down the tree and refuses one nested deeper than max_nested_stack_depth, as
+ * Heat's validation does: a template that uses itself is a 400 at create instead of six failed stacks.
+ */
+function checkNesting(registry: PluginRegistry, template: Template, env: Environment, files: Record<string, string>, depth: number, seen = new Set<string>()): void {
+  const nested = (text: string, at: number): void => {
+    if (at > LIMITS.maxNestedDepth) throw validationFailed(`Recursion depth exceeds ${LIMITS.maxNestedDepth}.`);
+    // A template seen at this depth (or shallower) was checked already: wide trees cost one look each.
+    const key = `${at}\0${text}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    checkNesting(registry, loadTemplate(text, files), env, files, at, seen);
+  };
+  const viaType = (type: string, at: number): void => {
+    const resolved = resolveType(env, type, files);
+    if (resolved.kind === 'template') nested(resolved.template, at);
+  };
+  for (const r of Object.values(template.resources)) {
+    viaType(r.type, depth + 1);
+    const props = r.properties as Record<string, unknown> | null | undefined;
+    const kind = resolveType(env, r.type, files);
+    const plugin = kind.kind === 'builtin' ? registry.get(kind.type) : undefined;
+    if (plugin?.type === 'OS::Heat::ResourceGroup') {
+      const member = (props?.resource_def as Record<string, unknown> | undefined)?.type;
+      if (typeof member === 'string') {
+        if (depth + 1 > LIMITS.maxNestedDepth) throw validationFailed(`Recursion depth exceeds ${LIMITS.maxNestedDepth}.`);
+        viaType(member, depth + 2);
+      }
+    } else if (plugin?.type === 'OS::Heat::Stack' && typeof props?.template === 'string') {
+      nested(props.template, depth + 1);
+    }
+  }
 }
 
 const cache = new WeakMap<StackDefinition, Prepared>();

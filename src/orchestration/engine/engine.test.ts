@@ -207,13 +207,18 @@ for (const { engine, skip } of TEST_ENGINES) {
       assert.equal(`${gone.action}_${gone.status}`, 'DELETE_COMPLETE', gone.statusReason);
     });
 
-    it('refuses nesting deeper than 5 levels', async () => {
+    it('refuses nesting deeper than 5 levels, at create and while running', async () => {
       const files: Record<string, string> = { 'self.yaml': 'heat_template_version: 2018-08-31\nresources:\n  again: {type: self.yaml}\n' };
-      const s = await t.create('deepnest', { heat_template_version: '2018-08-31', resources: { a: { type: 'self.yaml' } } }, { files });
-      assert.equal(`${s.action}_${s.status}`, 'CREATE_FAILED');
-      assert.match(s.statusReason, /Recursion depth exceeds 5/);
-      const d = await t.delete(s.id);
-      assert.equal(`${d.action}_${d.status}`, 'DELETE_COMPLETE', d.statusReason);
+      await assert.rejects(
+        t.create('deepnest', { heat_template_version: '2018-08-31', resources: { a: { type: 'self.yaml' } } }, { files }),
+        /Recursion depth exceeds 5/,
+      );
+      const chain: Record<string, string> = {};
+      for (let i = 1; i <= 5; i++) chain[`l${i}.yaml`] = `heat_template_version: 2018-08-31\nresources:\n  next: {type: ${i < 5 ? `l${i + 1}.yaml` : 'OS::Heat::None'}}\n`;
+      const ok = await t.create('fivedeep', { heat_template_version: '2018-08-31', resources: { a: { type: 'l1.yaml' } } }, { files: chain });
+      assert.equal(`${ok.action}_${ok.status}`, 'CREATE_COMPLETE', ok.statusReason);
+      const group = { 'g.yaml': 'heat_template_version: 2018-08-31\nresources:\n  g: {type: OS::Heat::ResourceGroup, properties: {resource_def: {type: g.yaml}}}\n' };
+      await assert.rejects(t.create('groupnest', { heat_template_version: '2018-08-31', resources: { a: { type: 'g.yaml' } } }, { files: group }), /Recursion depth exceeds 5/);
     });
 
     it('continues a create after a restart (the engine stopped mid-step)', async () => {
