@@ -64,6 +64,8 @@ export interface AgentOptions {
    * there and plugs Neutron ports. Without it the agent plugs interim ports only.
    */
   networkUrl?: string;
+  /** The orchestration API's root, e.g. http://127.0.0.1:8004: where wait-condition signals from servers go. */
+  orchestrationUrl?: string;
   /** Logged in as the `compute-agent` service user (a ServiceSession; anything that yields its tokens). */
   session: Pick<ServiceSession, 'token' | 'invalidate'>;
   /** How many servers are worked on at once (default 8). */
@@ -239,7 +241,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
           const floatingIp = found ? sync.floatingIp(found.portId) : undefined;
           return found && { ...found, address, ...(floatingIp ? { floatingIp } : {}) };
         },
-      }, proxyUser()?.gid);
+      }, proxyUser()?.gid, opts.orchestrationUrl);
     }
   } catch (err) {
     await engine.close();

@@ -10,14 +10,15 @@ import { debianRecipe, type DebianRecipeSpec } from './debian.js';
 import type { Recipe } from './recipe.js';
 
 /**
- * Debian 12 as a server: sshd, TLS roots, `ip`, `ping`, `ps`/`top`/`free`, a pager, and /etc/services
- * and friends (netbase). Nothing else: people add what they need with apt.
+ * Debian 12 as a server: sshd, TLS roots, `ip`, `ping`, `ps`/`top`/`free`, a pager, /etc/services and
+ * friends (netbase), and curl (orchestration's wait conditions are signalled with the curl command line
+ * a WaitConditionHandle gives). Nothing else: people add what they need with apt.
  */
 export const DEBIAN_12: DebianRecipeSpec = {
   name: 'debian-12',
   release: 'bookworm',
   version: '12',
-  packages: ['openssh-server', 'ca-certificates', 'iproute2', 'iputils-ping', 'procps', 'less', 'netbase'],
+  packages: ['openssh-server', 'ca-certificates', 'iproute2', 'iputils-ping', 'procps', 'less', 'netbase', 'curl'],
   revision: 1,
   description: 'Debian 12 (bookworm) minbase with openssh-server, built by Flotilla',
 };
