@@ -65,6 +65,8 @@ export async function resolveDefinition(
   const prepared = prepare(registry, def);
   if (prepared.resources.size > LIMITS.maxResourcesPerStack) throw requestLimitExceeded('Maximum resources per stack exceeded.');
   for (const [name, r] of prepared.resources) {
+    // Names are stored (and shown in events) as Heat's 255-character columns hold them.
+    if (name.length > 255) throw validationFailed(`Resource name ${name.slice(0, 40)}… is longer than 255 characters.`);
     const plugin = prepared.plugin(name);
     // Property names are static even where values are functions: an unknown one fails now, not mid-create.
     const props = r.properties ?? {};
