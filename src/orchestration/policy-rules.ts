@@ -42,6 +42,17 @@ export const orchestrationPolicyRules = {
   'events:show': PROJECT_READER,
   'build_info:build_info': PROJECT_READER,
   'service:index': ADMIN,
+  'software_configs:global_index': ADMIN,
+  'software_configs:index': PROJECT_READER,
+  'software_configs:create': PROJECT_MEMBER,
+  'software_configs:show': PROJECT_READER,
+  'software_configs:delete': PROJECT_MEMBER,
+  'software_deployments:index': PROJECT_READER,
+  'software_deployments:create': PROJECT_MEMBER,
+  'software_deployments:show': PROJECT_READER,
+  'software_deployments:update': PROJECT_MEMBER,
+  'software_deployments:delete': PROJECT_MEMBER,
+  'software_deployments:metadata': PROJECT_READER,
 } as const;
 
 export type OrchestrationAction = keyof typeof orchestrationPolicyRules;

@@ -138,10 +138,11 @@ export function resourceRoutes(app: FastifyInstance, ctx: OrchestrationContext):
     const stack = await load(request, 'resource:mark_unhealthy');
     const { row } = await liveRow(stack, request.params.resource);
     const body = asBody(request.body);
+    // Heat's order (ResourceController.mark_unhealthy): unknown keys first, so the 400 names them.
+    const extra = Object.keys(body).filter((k) => k !== 'mark_unhealthy' && k !== 'resource_status_reason');
+    if (extra.length > 0) throw badRequest(`Invalid keys in resource mark unhealthy: ${extra.join(', ')}`);
     const mark = body.mark_unhealthy;
     if (typeof mark !== 'boolean') throw badRequest('"mark_unhealthy" must be a boolean.');
-    const extra = Object.keys(body).filter((k) => k !== 'mark_unhealthy' && k !== 'resource_status_reason');
-    if (extra.length > 0) throw badRequest(`Unexpected key(s) ${extra.join(', ')}`);
     const reason = typeof body.resource_status_reason === 'string' ? body.resource_status_reason : '';
     await ctx.engine.markUnhealthy(stack, row, mark, reason);
     return reply.code(200).send();

@@ -99,7 +99,9 @@ export function stackRoutes(app: FastifyInstance, ctx: OrchestrationContext): vo
       name, projectId: caller.projectId, userId: caller.auth.user.id, definition, trustId,
       disableRollback: disableRollback(body) ?? true, timeoutMins: timeoutMins(body) ?? null, tags: tags(body) ?? [],
     });
-    return reply.code(201).send({ stack: { id: s.id, links: [{ href: stackUrl(requestBase(ctx, request), s), rel: 'self' }] } });
+    const href = stackUrl(requestBase(ctx, request), s);
+    // Heat's StackSerializer.create points Location at the new stack (gabbi and heatclient follow it).
+    return reply.code(201).header('location', href).send({ stack: { id: s.id, links: [{ href, rel: 'self' }] } });
   });
 
   app.post<TenantParams>('/v1/:tenant/stacks/preview', async (request) => {
