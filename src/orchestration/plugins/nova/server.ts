@@ -112,8 +112,14 @@ async function waitActive(ctx: ResourceContext, id: string, done: (s: NovaServer
   });
 }
 
-function outcome(s: NovaServer, internalPorts: string[]): ResourceOutcome {
-  return { physicalId: s.id, attributes: serverAttributes(s), data: { internalPorts } };
+/** Heat's outcome of a server: its attributes, each address with the id of its Neutron port (`port`), as Heat adds it. */
+async function outcome(ctx: ResourceContext, s: NovaServer, internalPorts: string[]): Promise<ResourceOutcome> {
+  const ports = await ctx.clients.network.listPorts(await ctx.clients.token(), { device_id: s.id });
+  const addresses = Object.fromEntries(Object.entries(s.addresses ?? {}).map(([net, addrs]) => [net, addrs.map((a) => {
+    const port = ports.find((p) => p.fixed_ips.some((f) => f.ip_address === a.addr));
+    return port ? { ...a, port: port.id } : a;
+  })]));
+  return { physicalId: s.id, attributes: serverAttributes({ ...s, addresses }), data: { internalPorts } };
 }
 
 /** A server an interrupted create made: same name, and no other row of the stack holds it. */
@@ -225,7 +231,7 @@ export const serverPlugin: ResourcePlugin = {
       }
       await ctx.savePhysicalId(id, { internalPorts });
     }
-    return outcome(await waitActive(ctx, id), internalPorts);
+    return outcome(ctx, await waitActive(ctx, id), internalPorts);
   },
   async update(ctx, props, changed) {
     const before = ctx.resource.properties ?? {};
@@ -266,7 +272,7 @@ export const serverPlugin: ResourcePlugin = {
       await waitActive(ctx, id, (now) => typeof now.image === 'object' && now.image.id === image);
     }
     const s = await compute.getServer(await ctx.clients.token(), id);
-    return outcome(s, (ctx.resource.data.internalPorts as string[] | undefined) ?? []);
+    return outcome(ctx, s, (ctx.resource.data.internalPorts as string[] | undefined) ?? []);
   },
   async delete(ctx) {
     const id = ctx.resource.physicalId;
