@@ -8,6 +8,7 @@
  *   node dist/conformance/cli.js image [--grow]            # the image suite (tempest.api.image.v2)
  *   node dist/conformance/cli.js compute [--grow]          # the compute suite (conformance/compute.ts)
  *   node dist/conformance/cli.js network [--grow]          # the network suite (tempest.api.network)
+ *   node dist/conformance/cli.js orchestration [--grow]    # heat_tempest_plugin's API tests (conformance/orchestration.ts)
  *
  * Writes conformance/results/<suite>.json like the tests do. Exits 1 when a ratchet test did not pass.
  */
@@ -16,9 +17,12 @@ import { COMPUTE_SUITE } from './compute.js';
 import { IDENTITY_SUITE } from './identity.js';
 import { IMAGE_SUITE } from './image.js';
 import { NETWORK_SUITE } from './network.js';
+import { ORCHESTRATION_SUITE } from './orchestration.js';
 import { runSuiteCli, type Suite } from './suite.js';
 
-const SUITES: Readonly<Record<string, Suite>> = { identity: IDENTITY_SUITE, image: IMAGE_SUITE, compute: COMPUTE_SUITE, network: NETWORK_SUITE };
+const SUITES: Readonly<Record<string, Suite>> = {
+  identity: IDENTITY_SUITE, image: IMAGE_SUITE, compute: COMPUTE_SUITE, network: NETWORK_SUITE, orchestration: ORCHESTRATION_SUITE,
+};
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

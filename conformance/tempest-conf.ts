@@ -26,6 +26,21 @@ export interface TempestTarget {
    * Neutron and servers take compute's interim addresses.
    */
   network?: NetworkTarget;
+  /**
+   * The non-admin account heat_tempest_plugin's API tests run as (see conformance/orchestration.ts);
+   * without it Tempest is told there is no Heat.
+   */
+  orchestration?: OrchestrationTarget;
+}
+
+/**
+ * The account heat_tempest_plugin acts as. Its API tests (gabbi files) do not use Tempest's dynamic
+ * credentials: they log in once with [heat_plugin] username/password/project_name.
+ */
+export interface OrchestrationTarget {
+  username: string;
+  password: string;
+  projectName: string;
 }
 
 /** What Tempest's network tests need to know about Flotilla's Neutron. */
@@ -48,6 +63,15 @@ export interface ComputeTarget {
 
 type Section = Record<string, string | number | boolean>;
 
+/** oslo.log's default_log_levels (oslo_log/_options.py), which setting the option replaces whole. */
+const OSLO_LOG_LEVELS = [
+  'amqp=WARN', 'amqplib=WARN', 'boto=WARN', 'qpid=WARN', 'sqlalchemy=WARN', 'suds=INFO', 'oslo.messaging=INFO',
+  'oslo_messaging=INFO', 'iso8601=WARN', 'requests.packages.urllib3.connectionpool=WARN', 'urllib3.connectionpool=WARN',
+  'websocket=WARN', 'requests.packages.urllib3.util.retry=WARN', 'urllib3.util.retry=WARN', 'keystonemiddleware=WARN',
+  'routes.middleware=WARN', 'stevedore=WARN', 'taskflow=WARN', 'keystoneauth=WARN', 'oslo.cache=INFO',
+  'oslo_policy=INFO', 'dogpile.core.dogpile=INFO',
+];
+
 /**
  * Tempest's service switches: on only for what the catalog lists (see src/main.ts) and can serve. Nova
  * is on when the cloud runs a compute host (the compute API without a host could never boot a server).
@@ -60,8 +84,10 @@ function services(target: TempestTarget): Section {
     // runs without it (servers take compute's interim addresses until compute asks Neutron for ports).
     // No block or object storage, no dashboard.
     neutron: target.network !== undefined, cinder: false, swift: false, horizon: false,
-    // Options that plugins for our future services register; harmless when those plugins are absent.
-    heat: false, magnum: false, murano: false, placement: false,
+    // heat: the orchestration service (src/orchestration), for the suite that tests it (the heat plugin
+    // reads this switch in its API fixture). Options that plugins for our future services register;
+    // harmless when those plugins are absent.
+    heat: target.orchestration !== undefined, magnum: false, murano: false, placement: false,
   };
 }
 
@@ -175,12 +201,63 @@ function networkSections(n: NetworkTarget): Record<string, Section> {
   };
 }
 
+/**
+ * [heat_plugin] and [heat_features_enabled]: what heat_tempest_plugin (heat_tempest_plugin/config.py)
+ * needs for its API tests, which are gabbi files (tests/api/gabbits) driving /v1/{project} directly.
+ */
+function orchestrationSections(identityUrl: string, o: OrchestrationTarget): Record<string, Section> {
+  return {
+    heat_plugin: {
+      // Keystone v3, the same root Tempest uses; the plugin reads the version from the URL if unset.
+      auth_url: identityUrl,
+      auth_version: '3',
+      // The tests' own member account; admin is only for the plugin's functional tests (not run here).
+      username: o.username,
+      password: o.password,
+      project_name: o.projectName,
+      user_domain_name: 'Default',
+      project_domain_name: 'Default',
+      admin_username: 'admin',
+      admin_project_name: 'admin',
+      region: 'RegionOne',
+      endpoint_type: 'public',
+      catalog_type: 'orchestration',
+      // The API tests create no servers; these name what the all-in-one would have, should a scenario
+      // test ever be selected: busybox and m1.tiny, the project's network from get-me-a-network.
+      image_ref: 'busybox',
+      minimal_image_ref: 'busybox',
+      instance_type: 'm1.tiny',
+      minimal_instance_type: 'm1.tiny',
+      floating_network_name: 'public',
+      // Stacks of TestResource settle in milliseconds; a loaded machine still never takes minutes.
+      build_interval: 1,
+      build_timeout: 120,
+      // The engine is convergence-like (each resource stored before each step), as Heat's default.
+      convergence_engine_enabled: true,
+      // Only the API tests are selected; the functional and scenario tests need Nova, Cinder, Swift …
+      skip_functional_tests: true,
+      skip_scenario_tests: true,
+    },
+    heat_features_enabled: {
+      // cancel_update and cancel_without_rollback are served (issue 6); no remote (multi-cloud) stacks.
+      stack_cancel: true,
+      multi_cloud: false,
+    },
+  };
+}
+
 /** The sections of tempest.conf, in the order they are written. */
 export function tempestSections(target: TempestTarget): Record<string, Section> {
   const url = new URL(target.identityUrl);
   if (url.hostname !== '127.0.0.1') throw new Error(`Tempest may only talk to 127.0.0.1, not ${url.hostname}`);
   return {
-    DEFAULT: { log_dir: `${target.workspace}/logs`, log_file: 'tempest.log' },
+    DEFAULT: {
+      log_dir: `${target.workspace}/logs`, log_file: 'tempest.log',
+      // heat's gabbi tests bypass Tempest's REST client and its request log; urllib3 at DEBUG names every
+      // host they connect to, so the run can still prove it stayed on 127.0.0.1. The rest are oslo.log's
+      // defaults.
+      ...(target.orchestration ? { default_log_levels: OSLO_LOG_LEVELS.map((l) => (l.startsWith('urllib3.connectionpool=') ? 'urllib3.connectionpool=DEBUG' : l)).join(',') } : {}),
+    },
     auth: {
       // The admin that `flotilla` bootstraps: user and project `admin` in domain Default.
       admin_username: 'admin',
@@ -239,6 +316,7 @@ export function tempestSections(target: TempestTarget): Record<string, Section> 
     service_available: services(target),
     ...(target.compute ? computeSections(target.compute) : {}),
     ...(target.network ? networkSections(target.network) : {}),
+    ...(target.orchestration ? orchestrationSections(target.identityUrl, target.orchestration) : {}),
     image: {
       catalog_type: 'image',
       endpoint_type: 'public',

@@ -56,6 +56,8 @@ export interface TempestRunOptions {
   compute?: TempestTarget['compute'];
   /** The network service's extensions and external network, when the suite tests Neutron. */
   network?: TempestTarget['network'];
+  /** The account heat_tempest_plugin's API tests act as, when the suite tests orchestration. */
+  orchestration?: TempestTarget['orchestration'];
   /** stestr selection regex. */
   regex: string;
   /** Worker processes; 2 suits the project's 2-core machines. */
@@ -199,10 +201,15 @@ export function combineResults(listed: readonly string[], results: readonly Subu
   return { tests, fixtureFailures };
 }
 
-/** Hosts named in Tempest's request log lines (`Request (Test:test_x): 200 GET http://host:port/...`). */
+/**
+ * Hosts named in Tempest's request log lines (`Request (Test:test_x): 200 GET http://host:port/...`) and
+ * in urllib3's connection lines (`Starting new HTTP connection (1): host:port`), which are all that
+ * plugins driving HTTP themselves (heat's gabbi tests) leave when urllib3 logs at DEBUG.
+ */
 export function requestHosts(log: string): Set<string> {
   const hosts = new Set<string>();
   for (const m of log.matchAll(/Request \([^)]*\): \d+ [A-Z]+ (\w+:\/\/[^\s]+)/g)) hosts.add(new URL(m[1]!).hostname);
+  for (const m of log.matchAll(/Starting new HTTPS? connection \(\d+\): (\[[^\]]+\]|[^\s:]+)/g)) hosts.add(m[1]!);
   return hosts;
 }
 
@@ -223,6 +230,7 @@ export async function runTempest(opts: TempestRunOptions): Promise<TempestRun> {
       ...(opts.securityCompliance ? { securityCompliance: opts.securityCompliance } : {}),
       ...(opts.compute ? { compute: opts.compute } : {}),
       ...(opts.network ? { network: opts.network } : {}),
+      ...(opts.orchestration ? { orchestration: opts.orchestration } : {}),
     }), { mode: 0o600 });
     // The logging.conf `tempest init` copies makes every worker truncate one tempest.log; without it,
     // oslo.log appends to [DEFAULT] log_dir/log_file and the request log stays whole.
