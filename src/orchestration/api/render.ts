@@ -2,7 +2,7 @@
  * Stacks, resources, events and outputs as Heat's API shows them (heat/engine/api.py format_* and
  * heat/api/openstack/v1/views/*): combined `*_status` strings, links, parameters as strings.
  */
-import { resolve } from '../hot/index.js';
+import { conditionHolds, resolve } from '../hot/index.js';
 import type { Resource, Stack, StackEvent } from '../model.js';
 import { prepare, type Prepared } from '../engine/definition.js';
 import { currentRows, resolveContext } from '../engine/run.js';
@@ -46,10 +46,10 @@ export function stackOutputs(registry: PluginRegistry, s: Stack, rows: readonly 
   const ctx = resolveContext(s, p, rows, s.definition.facade ? (k) => s.definition.facade?.[k] : undefined);
   const out: OutputValue[] = [];
   for (const [key, o] of Object.entries(p.template.outputs)) {
-    if (typeof o.condition === 'string' && p.conditions[o.condition] === false) continue;
     const item: OutputValue = { output_key: key, output_value: null, description: o.description ?? 'No description given' };
     try {
-      item.output_value = resolve(p.template, o.value, ctx, ['outputs', key, 'value']);
+      // An output whose condition is false is shown with a null value (HOT spec, outputs' `condition`).
+      if (conditionHolds('outputs', key, o.condition, p.conditions)) item.output_value = resolve(p.template, o.value, ctx, ['outputs', key, 'value']);
     } catch (err) {
       item.output_error = err instanceof Error ? err.message : String(err);
     }

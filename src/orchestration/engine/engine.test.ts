@@ -207,6 +207,24 @@ for (const { engine, skip } of TEST_ENGINES) {
       assert.equal(`${gone.action}_${gone.status}`, 'DELETE_COMPLETE', gone.statusReason);
     });
 
+    it('honours conditions on resources and outputs, and an update that turns one on', async () => {
+      const tpl = {
+        heat_template_version: '2018-08-31',
+        parameters: { env: { type: 'string', default: 'dev' } },
+        conditions: { prod: { equals: [{ get_param: 'env' }, 'prod'] } },
+        resources: { a: { type: 'OS::Heat::None', condition: 'prod' }, b: { type: 'OS::Heat::None' } },
+        outputs: { o: { value: 'x', condition: 'prod' }, o2: { value: { if: ['prod', 'p', 'd'] } } },
+      };
+      const s = await t.create('cond', tpl);
+      assert.equal(s.status, 'COMPLETE', s.statusReason);
+      assert.deepEqual(currentRows(await t.resources(s.id)).map((r) => r.name), ['b']);
+      assert.deepEqual((await t.engine.describe(s.id)).outputs, { o: null, o2: 'd' });
+      const u = await t.update(s.id, tpl, { params: { env: 'prod' } });
+      assert.equal(`${u.action}_${u.status}`, 'UPDATE_COMPLETE', u.statusReason);
+      assert.deepEqual(currentRows(await t.resources(s.id)).map((r) => r.name).sort(), ['a', 'b']);
+      assert.deepEqual((await t.engine.describe(s.id)).outputs, { o: 'x', o2: 'p' });
+    });
+
     it('refuses nesting deeper than 5 levels, at create and while running', async () => {
       const files: Record<string, string> = { 'self.yaml': 'heat_template_version: 2018-08-31\nresources:\n  again: {type: self.yaml}\n' };
       await assert.rejects(

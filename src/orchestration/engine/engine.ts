@@ -5,7 +5,7 @@
  * whatever a killed process left IN_PROGRESS; a failure rolls back when the stack allows it.
  */
 import { randomUUID } from 'node:crypto';
-import { resolve } from '../hot/index.js';
+import { conditionHolds, resolve } from '../hot/index.js';
 import { asId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
 import {
@@ -369,8 +369,11 @@ export class Engine {
     const ctx = resolveContext(stack, p, rows, this.#facade(stack));
     const outputs: Record<string, unknown> = {};
     for (const [key, o] of Object.entries(p.template.outputs)) {
-      if (o.condition !== undefined && typeof o.condition === 'string' && p.conditions[o.condition] === false) continue;
-      try { outputs[key] = resolve(p.template, o.value, ctx, ['outputs', key, 'value']); } catch { outputs[key] = null; }
+      try {
+        outputs[key] = conditionHolds('outputs', key, o.condition, p.conditions) ? resolve(p.template, o.value, ctx, ['outputs', key, 'value']) : null;
+      } catch {
+        outputs[key] = null;
+      }
     }
     const resources = new Map<string, { ref: string | null; attributes: Record<string, unknown> }>();
     const live = currentRows(rows);
