@@ -266,8 +266,10 @@ export class StackRun {
     }
     const unhealthy = cur.action === 'CHECK' && cur.status === 'FAILED';
     const changed = changedProperties(cur.properties, resolved.props);
-    if (cur.type === def.type && cur.status !== 'FAILED' && !unhealthy) {
-      if (changed.length === 0) {
+    // A failed nested stack is updated in place (its own update replaces what failed inside it).
+    const repair = cur.status === 'FAILED' && !unhealthy && plugin.replaceFailed === false && cur.physicalId !== null;
+    if (cur.type === def.type && (cur.status !== 'FAILED' || repair) && !unhealthy) {
+      if (changed.length === 0 && !repair) {
         if (JSON.stringify(cur.metadata) !== JSON.stringify(resolved.metadata)) {
           cur.metadata = resolved.metadata;
           await this.deps.queue.write({ resources: [cur] });
@@ -276,7 +278,7 @@ export class StackRun {
       }
       const immutable = changed.find((k) => plugin.properties[k]?.immutable);
       if (immutable) return this.#fail(cur, 'UPDATE', Object.assign(new Error(`The property (${immutable}) cannot be updated.`), { name: 'NotSupported' }));
-      if (plugin.update && changed.every((k) => plugin.openProperties || plugin.properties[k]?.updateAllowed)) {
+      if (plugin.update && (repair || changed.every((k) => plugin.openProperties || plugin.properties[k]?.updateAllowed))) {
         await this.transition(cur, 'UPDATE', 'IN_PROGRESS', 'state changed');
         try {
           this.#check();

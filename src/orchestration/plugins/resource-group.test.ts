@@ -50,4 +50,19 @@ describe('OS::Heat::ResourceGroup', () => {
     const memberUpdates = (await t.events(child!.id)).filter((e) => e.resourceName !== child!.name && e.action === 'UPDATE' && e.status === 'IN_PROGRESS').map((e) => e.resourceName);
     assert.deepEqual(memberUpdates, ['0', '1', '2', '3', '4'], 'each member updated in place once, lowest first');
   });
+
+  it('repairs a failed group in place on the next update instead of replacing it', async () => {
+    const tpl = (fail: boolean): Record<string, unknown> => ({
+      heat_template_version: '2018-08-31',
+      resources: { g: { type: 'OS::Heat::ResourceGroup', properties: { count: 2, resource_def: { type: 'OS::Heat::TestResource', properties: { fail } } } } },
+    });
+    const s = await t.create('repair', tpl(true));
+    assert.equal(`${s.action}_${s.status}`, 'CREATE_FAILED');
+    const [child] = await childStacks(t.db, s.id);
+    const u = await t.update(s.id, tpl(false));
+    assert.equal(`${u.action}_${u.status}`, 'UPDATE_COMPLETE', u.statusReason);
+    const [after] = await childStacks(t.db, s.id);
+    assert.equal(after!.id, child!.id, 'the same nested stack, updated');
+    assert.equal(`${after!.action}_${after!.status}`, 'UPDATE_COMPLETE');
+  });
 });

@@ -83,6 +83,7 @@ export const resourceGroupPlugin: ResourcePlugin = {
   type: 'OS::Heat::ResourceGroup',
   description: 'Creates one or more identically configured nested resources.',
   since: '2014.1',
+  replaceFailed: false,
   properties: {
     count: { type: 'integer', description: 'The number of resources to create.', default: 1, updateAllowed: true, constraints: [{ range: { min: 0 } }] },
     index_var: { type: 'string', description: 'A variable that this resource will use to replace with the current index of a given resource in the group.', default: '%index%', constraints: [{ length: { min: 3 } }] },

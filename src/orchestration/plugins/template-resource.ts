@@ -42,6 +42,7 @@ export function templateResourcePlugin(type: string, name: string, text: string)
     attributes: Object.fromEntries(Object.values(parsed.outputs).map((o) => [o.name, { description: o.description ?? '' }])),
     // The child's parameters check the values, with their own types and constraints.
     openProperties: true,
+    replaceFailed: false,
     async create(ctx, props) {
       const childId = await ctx.nested.create({ template: parsed.raw, files: ctx.files, params: props, facade: { metadata: ctx.resource.metadata } });
       return settle(ctx, childId);
@@ -71,6 +72,7 @@ export const stackPlugin: ResourcePlugin = {
   type: 'OS::Heat::Stack',
   description: 'A resource for managing stacks.',
   since: '2014.2',
+  replaceFailed: false,
   properties: {
     context: { type: 'map', description: 'Context for this stack (region_name is not supported here).' },
     template: { type: 'string', description: 'Template that specifies the stack to be created as a resource.', required: true, updateAllowed: true },

@@ -135,6 +135,12 @@ export interface ResourcePlugin {
   readonly attributes: Readonly<Record<string, AttributeSchema>>;
   /** Accepts properties outside its schema (OS::Heat::None takes any and ignores them). */
   readonly openProperties?: boolean;
+  /**
+   * False for resources that can repair themselves in place (nested stacks: Heat's StackResource
+   * `needs_replace_failed`): a FAILED one that exists is updated, not replaced, by the next update, even
+   * with no property changed. Anything else FAILED is replaced.
+   */
+  readonly replaceFailed?: boolean;
   /** Heat's support status version, shown by `resource_types`. */
   readonly since?: string;
   /** Extra checks on resolved properties beyond the schema; a message makes the create fail. */
