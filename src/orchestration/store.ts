@@ -145,8 +145,13 @@ export async function insertStack(db: Db, s: Stack): Promise<void> {
 }
 
 export async function saveStack(db: Db, s: Stack): Promise<void> {
-  const { id: _id, ...row } = stackToRow(s);
-  await db.updateTable('stack').set(row).where('id', '=', s.id).execute();
+  await saveStackRow(db, stackToRow(s));
+}
+
+/** Stores a stack row already serialized (the write queue serializes when a write is asked for). */
+export async function saveStackRow(db: Db, r: Selectable<StackTable>): Promise<void> {
+  const { id, ...row } = r;
+  await db.updateTable('stack').set(row).where('id', '=', id).execute();
 }
 
 const RESOURCE_COLUMNS = [
@@ -156,8 +161,13 @@ const RESOURCE_COLUMNS = [
 
 /** Stores rows, new or not, in one statement per 500 (INSERT … ON CONFLICT DO UPDATE on both engines). */
 export async function upsertResources(db: Db, rs: readonly Resource[]): Promise<void> {
-  for (let i = 0; i < rs.length; i += 500) {
-    await db.insertInto('resource').values(rs.slice(i, i + 500).map(resourceToRow))
+  await upsertResourceRows(db, rs.map(resourceToRow));
+}
+
+/** The same for rows already serialized. */
+export async function upsertResourceRows(db: Db, rows: ReadonlyArray<Selectable<ResourceTable>>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    await db.insertInto('resource').values(rows.slice(i, i + 500))
       .onConflict((oc) => oc.column('id').doUpdateSet((eb) => Object.fromEntries(RESOURCE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))))
       .execute();
   }
@@ -174,6 +184,11 @@ export async function deleteResourceRows(db: Db, ids: readonly ResourceId[]): Pr
 }
 
 export async function insertEvents(db: Db, es: readonly StackEvent[]): Promise<void> {
+  await insertEventRows(db, es.map(eventToRow));
+}
+
+/** The same for rows already serialized. */
+export async function insertEventRows(db: Db, rows: ReadonlyArray<Selectable<EventTable>>): Promise<void> {
   // SQLite caps bound variables per statement (32766); 11 columns a row, 500 rows a statement.
-  for (let i = 0; i < es.length; i += 500) await db.insertInto('event').values(es.slice(i, i + 500).map(eventToRow)).execute();
+  for (let i = 0; i < rows.length; i += 500) await db.insertInto('event').values(rows.slice(i, i + 500)).execute();
 }

@@ -62,7 +62,7 @@ export async function resolveDefinition(
   const params = { ...(environment.parameters as Record<string, unknown>), ...(input.params ?? {}) };
   const resolved = await resolveParameters(template, environment, params, opts.checker, opts.previous);
   const def: StackDefinition = { template: input.template, environment: input.environment ?? {}, files, params, resolved };
-  const prepared = prepare(registry, def);
+  const prepared = prepareLoaded(registry, def, template, environment);
   if (prepared.resources.size > LIMITS.maxResourcesPerStack) throw requestLimitExceeded('Maximum resources per stack exceeded.');
   for (const [name, r] of prepared.resources) {
     // Names are stored (and shown in events) as Heat's 255-character columns hold them.
@@ -127,8 +127,11 @@ const cache = new WeakMap<StackDefinition, Prepared>();
 export function prepare(registry: PluginRegistry, def: StackDefinition): Prepared {
   const hit = cache.get(def);
   if (hit) return hit;
-  const template = loadTemplate(def.template, def.files);
-  const environment = mergeEnvironments(loadEnvironment(def.environment));
+  return prepareLoaded(registry, def, loadTemplate(def.template, def.files), mergeEnvironments(loadEnvironment(def.environment)));
+}
+
+/** prepare() for a definition whose template and environment are loaded already (checking them twice is most of a create's CPU). */
+function prepareLoaded(registry: PluginRegistry, def: StackDefinition, template: Template, environment: Environment): Prepared {
   const conditions = evaluateConditions(template, def.resolved);
   const resources = new Map(activeResources(template, conditions).map((r) => [r.name, r] as const));
   const requires = dependencies(template, conditions);

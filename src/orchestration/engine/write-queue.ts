@@ -7,12 +7,17 @@
 import { inTransaction } from '../../platform/db/database.js';
 import type { Resource, Stack, StackEvent } from '../model.js';
 import { asId } from '../../platform/ids.js';
-import { deleteResourceRows, insertEvents, saveStack, upsertResources, type Db } from '../store.js';
+import type { Selectable } from 'kysely';
+import type { EventTable, ResourceTable, StackTable } from '../tables.js';
+import {
+  deleteResourceRows, eventToRow, insertEventRows, resourceToRow, saveStackRow, stackToRow, upsertResourceRows, type Db,
+} from '../store.js';
 
+/** Rows are serialized when the write is asked for: the caller goes on changing its records. */
 interface Batch {
-  stacks: Map<string, Stack>;
-  resources: Map<string, Resource>;
-  events: StackEvent[];
+  stacks: Map<string, Selectable<StackTable>>;
+  resources: Map<string, Selectable<ResourceTable>>;
+  events: Array<Selectable<EventTable>>;
   /** Resource rows to remove (replaced or rolled-back resources, once deleted). */
   removals: Set<string>;
   waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
@@ -30,14 +35,14 @@ export class WriteQueue {
 
   /**
    * Stores the latest state of these stacks and resources and these events; resolves once committed.
-   * Records are copied: later changes to the objects do not leak into this write.
+   * Records are serialized now: later changes to the objects do not leak into this write.
    */
   write(w: { stacks?: readonly Stack[]; resources?: readonly Resource[]; events?: readonly StackEvent[]; removeResources?: readonly string[] }): Promise<void> {
     const batch = this.#open;
     for (const id of w.removeResources ?? []) batch.removals.add(id);
-    for (const s of w.stacks ?? []) batch.stacks.set(s.id, structuredClone(s));
-    for (const r of w.resources ?? []) batch.resources.set(r.id, structuredClone(r));
-    for (const e of w.events ?? []) batch.events.push(e);
+    for (const s of w.stacks ?? []) batch.stacks.set(s.id, stackToRow(s));
+    for (const r of w.resources ?? []) batch.resources.set(r.id, resourceToRow(r));
+    for (const e of w.events ?? []) batch.events.push(eventToRow(e));
     const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
     this.#schedule();
     return done;
@@ -63,10 +68,10 @@ export class WriteQueue {
   async #flush(batch: Batch): Promise<void> {
     try {
       await inTransaction(this.#db, async (tx) => {
-        for (const s of batch.stacks.values()) await saveStack(tx, s);
-        await upsertResources(tx, [...batch.resources.values()].filter((r) => !batch.removals.has(r.id)));
+        for (const s of batch.stacks.values()) await saveStackRow(tx, s);
+        await upsertResourceRows(tx, [...batch.resources.values()].filter((r) => !batch.removals.has(r.id)));
         await deleteResourceRows(tx, [...batch.removals].map((id) => asId(id)));
-        await insertEvents(tx, batch.events);
+        await insertEventRows(tx, batch.events);
       });
       for (const w of batch.waiters) w.resolve();
     } catch (err) {

@@ -3,7 +3,7 @@
  * `length` drawn so that each character class and sequence appears at least `min` times. Every property
  * change replaces it (a new string), which is what `salt` is for. get_resource returns the string.
  */
-import { randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ResourcePlugin } from './types.js';
 import { physicalName } from './common.js';
 
@@ -17,18 +17,37 @@ const CLASSES: Readonly<Record<string, string>> = {
   octdigits: '01234567',
 };
 
-function pick(chars: string): string {
-  return chars[randomInt(chars.length)]!;
+/**
+ * Uniform random integers below `n` (at most 65536) from one buffer of random bytes, by rejection: a call
+ * to the CSPRNG per character was most of a 200-resource stack's CPU.
+ */
+function randomIndexes(count: number, bound: (i: number) => number): number[] {
+  const out: number[] = [];
+  while (out.length < count) {
+    const buf = randomBytes(2 * (count - out.length) + 16);
+    for (let k = 0; k + 1 < buf.length && out.length < count; k += 2) {
+      const n = bound(out.length);
+      const v = buf.readUInt16BE(k);
+      const limit = 65536 - (65536 % n);
+      if (v < limit) out.push(v % n);
+    }
+  }
+  return out;
 }
 
 /** The string: required minimums first, the rest from the union of all pools, then shuffled. */
 export function randomString(length: number, pools: ReadonlyArray<{ chars: string; min: number }>): string {
-  const out: string[] = [];
-  for (const p of pools) for (let i = 0; i < p.min; i++) out.push(pick(p.chars));
+  const from: string[] = [];
+  for (const p of pools) for (let i = 0; i < p.min; i++) from.push(p.chars);
   const all = [...new Set(pools.map((p) => p.chars).join(''))].join('');
-  while (out.length < length) out.push(pick(all));
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
+  while (from.length < length) from.push(all);
+  const picks = randomIndexes(from.length, (i) => from[i]!.length);
+  const out = from.map((chars, i) => chars[picks[i]!]!);
+  // Fisher-Yates, so the required characters are not always first.
+  const swaps = randomIndexes(Math.max(0, out.length - 1), (k) => out.length - k);
+  for (let k = 0; k < swaps.length; k++) {
+    const i = out.length - 1 - k;
+    const j = swaps[k]!;
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out.join('');
