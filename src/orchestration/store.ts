@@ -11,11 +11,33 @@ import type { Action, Operation, Resource, ResourceId, Stack, StackDefinition, S
 
 export type Db = Kysely<OrchestrationTables>;
 
+/**
+ * Parsed definitions by their stored text. The same text gives the same object, so everything prepared
+ * from it (engine/definition.ts caches by object: the template checked, conditions, the graph) is reused
+ * by every read of the stack instead of checking a 200-resource template again for each GET. A few
+ * recent ones are kept.
+ */
+const definitions = new Map<string, StackDefinition>();
+const DEFINITIONS_KEPT = 32;
+
+function definitionOf(text: string): StackDefinition {
+  const hit = definitions.get(text);
+  if (hit) {
+    definitions.delete(text);
+    definitions.set(text, hit);
+    return hit;
+  }
+  const def = parseJson<StackDefinition>(text, { template: {}, environment: {}, files: {}, params: {}, resolved: {} });
+  definitions.set(text, def);
+  if (definitions.size > DEFINITIONS_KEPT) definitions.delete(definitions.keys().next().value!);
+  return def;
+}
+
 export function stackFromRow(r: Selectable<StackTable>): Stack {
   return {
     id: asId(r.id), name: r.name, projectId: r.project_id, userId: r.user_id,
     action: r.action as Action, status: r.status as Status, statusReason: r.status_reason,
-    definition: parseJson<StackDefinition>(r.definition, { template: {}, environment: {}, files: {}, params: {}, resolved: {} }),
+    definition: definitionOf(r.definition),
     disableRollback: toBool(r.disable_rollback), timeoutMins: r.timeout_mins, tags: parseJson<string[]>(r.tags, []),
     ownerId: r.owner_id === null ? null : asId(r.owner_id), ownerResource: r.owner_resource, rootId: asId(r.root_id),
     nestedDepth: r.nested_depth, trustId: r.trust_id, operation: parseJson<Operation | null>(r.operation, null),
