@@ -14,6 +14,7 @@ import type { Suite } from './suite.js';
 import { tempestUnavailable } from './tempest.js';
 import { adminSession, json } from './admin.js';
 import type { ComputeTarget } from './tempest-conf.js';
+import { networkTarget } from './network.js';
 
 const ADMIN_TESTS = [
   'test_flavors', 'test_flavors_access', 'test_flavors_access_negative', 'test_flavors_extra_specs',
@@ -21,7 +22,7 @@ const ADMIN_TESTS = [
   'test_quotas', 'test_quotas_negative',
   'test_servers', 'test_servers_negative', 'test_servers_on_multinodes', 'test_create_server', 'test_delete_server',
   'test_availability_zone', 'test_availability_zone_negative',
-  'test_keypairs_v210',
+  'test_keypairs_v210', 'test_auto_allocate_network',
   'test_hypervisor', 'test_hypervisor_negative', 'test_services', 'test_services_negative',
 ];
 
@@ -101,5 +102,6 @@ export const COMPUTE_SUITE: Suite = {
   // A cold image cache builds busybox first; the compute host starts alongside.
   cloudTimeoutMs: 5 * 60_000,
   timeoutMs: 40 * 60_000,
-  target: async (identityUrl, adminPassword) => ({ compute: await computeTarget(identityUrl, adminPassword) }),
+  // With the network target: servers' ports are Neutron's, and Tempest gives each class its network.
+  target: async (identityUrl, adminPassword) => ({ compute: await computeTarget(identityUrl, adminPassword), network: await networkTarget(identityUrl, adminPassword) }),
 };

@@ -13,7 +13,7 @@ import { adminSession, json } from './admin.js';
 import type { NetworkTarget } from './tempest-conf.js';
 
 /** Reads the extension aliases and the external network from the running cloud, as the admin. */
-async function networkTarget(identityUrl: string, adminPassword: string): Promise<NetworkTarget> {
+export async function networkTarget(identityUrl: string, adminPassword: string): Promise<NetworkTarget> {
   const { headers, endpoint } = await adminSession(identityUrl, adminPassword);
   const url = endpoint('network');
   const extensions = (await json(await fetch(`${url}/v2.0/extensions`, { headers }), 'extensions')).extensions as Array<{ alias: string }>;

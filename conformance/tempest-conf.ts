@@ -80,9 +80,8 @@ function services(target: TempestTarget): Section {
   return {
     // glance: the image service (Glance v2, src/image).
     nova: target.compute !== undefined, glance: true,
-    // neutron: the network service (src/network), for the suites that test it; the compute suite still
-    // runs without it (servers take compute's interim addresses until compute asks Neutron for ports).
-    // No block or object storage, no dashboard.
+    // neutron: the network service (src/network), which every server's ports come from. No block or
+    // object storage, no dashboard.
     neutron: target.network !== undefined, cinder: false, swift: false, horizon: false,
     // heat: the orchestration service (src/orchestration), for the suite that tests it (the heat plugin
     // reads this switch in its API fixture). Options that plugins for our future services register;
@@ -111,10 +110,8 @@ function computeSections(c: ComputeTarget): Record<string, Section> {
       build_timeout: 120,
       // One compute host (the all-in-one's own); migration tests need two.
       min_compute_nodes: 1,
-      // fixed_network_name stays unset although servers' addresses are under the interim network
-      // `private` (src/compute/ipam.ts): Tempest, without Neutron, looks that name up in os-networks on
-      // every boot, and os-networks is gone from microversion 2.36 on (in Nova and here), so every test
-      // class pinned above 2.35 would fail to boot. Two ip-filter tests skip for it.
+      // fixed_network_name stays unset: each test class's project has one network of its own (dynamic
+      // credentials with isolated networks, below), which a boot without `networks` takes, as in Nova.
     },
     'compute-feature-enabled': {
       // The API's feature switches, each for an API Flotilla serves (true) or answers as unsupported (false).
@@ -148,7 +145,7 @@ function computeSections(c: ComputeTarget): Record<string, Section> {
       config_drive: true,
       // adminPass is generated and returned on create and rebuild, as Nova does.
       enable_instance_password: true,
-      // Ports come from compute's interim IPAM; attaching interfaces needs Neutron.
+      // Attaching and detaching interfaces on a running server is not implemented.
       interface_attach: false,
       // createImage saves the container as a docker image to Glance; servers boot from snapshots.
       snapshot: true,
@@ -267,9 +264,10 @@ export function tempestSections(target: TempestTarget): Record<string, Section> 
       default_credentials_domain_name: 'Default',
       // Tempest creates its own users and projects per test class, so classes can run in parallel.
       use_dynamic_credentials: true,
-      // Dynamic credentials never build networks: the network tests make their own, and the compute
-      // suite runs without Neutron.
-      create_isolated_networks: false,
+      // The compute suite's test classes each get a network, subnet and router of their project's, as
+      // Tempest does against Nova with Neutron (otherwise every class's first boot would take a /24 of
+      // get-me-a-network's pool); the network tests make their own.
+      create_isolated_networks: target.compute !== undefined && target.network !== undefined,
     },
     identity: {
       uri_v3: target.identityUrl,
