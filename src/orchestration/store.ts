@@ -143,9 +143,18 @@ export async function stackResources(db: Db, stackId: StackId): Promise<Resource
   return rows.map(resourceFromRow);
 }
 
-/** The stacks an engine must carry on with after a restart: top-level ones with an operation. */
+/**
+ * The stacks an engine must carry on with after a restart: top-level ones with an operation, and nested
+ * ones with an operation whose parent has none (left behind when the parent's step failed around them;
+ * a nested stack whose parent is in progress is driven by the parent's step).
+ */
 export async function stacksWithOperations(db: Db): Promise<Stack[]> {
-  const rows = await db.selectFrom('stack').selectAll().where('operation', 'is not', null).where('owner_id', 'is', null).execute();
+  const rows = await db.selectFrom('stack').selectAll().where('operation', 'is not', null)
+    .where((eb) => eb.or([
+      eb('owner_id', 'is', null),
+      eb('owner_id', 'in', eb.selectFrom('stack as parent').select('parent.id').where('parent.operation', 'is', null)),
+    ]))
+    .execute();
   return rows.map(stackFromRow);
 }
 

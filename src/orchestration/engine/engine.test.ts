@@ -5,6 +5,7 @@ import { TEST_ENGINES } from '../../platform/db/testing.js';
 import { createTestEngine, type TestEngine } from './testing.js';
 import { currentRows } from './run.js';
 import { resolveDefinition } from './definition.js';
+import { childStacks } from '../store.js';
 
 const RANDOM = (n: number): Record<string, unknown> => ({
   heat_template_version: '2018-08-31',
@@ -237,6 +238,23 @@ for (const { engine, skip } of TEST_ENGINES) {
       assert.equal(`${ok.action}_${ok.status}`, 'CREATE_COMPLETE', ok.statusReason);
       const group = { 'g.yaml': 'heat_template_version: 2018-08-31\nresources:\n  g: {type: OS::Heat::ResourceGroup, properties: {resource_def: {type: g.yaml}}}\n' };
       await assert.rejects(t.create('groupnest', { heat_template_version: '2018-08-31', resources: { a: { type: 'g.yaml' } } }, { files: group }), /Recursion depth exceeds 5/);
+    });
+
+    it('after a restart, also finishes a nested stack whose parent is no longer in progress', async () => {
+      const inner = 'heat_template_version: 2018-08-31\nresources:\n  w: {type: OS::Heat::TestResource, properties: {action_wait_secs: {create: 0.3}}}\n';
+      const definition = await resolveDefinition(t.engine.registry, { template: { heat_template_version: '2018-08-31', resources: { n: { type: 'inner.yaml' } } }, files: { 'inner.yaml': inner } });
+      const s = await t.engine.createStack({ name: 'orphan', projectId: 'p1', userId: 'u1', definition, disableRollback: true, timeoutMins: null, tags: [], trustId: null });
+      await new Promise((r) => setTimeout(r, 100));
+      await t.restart();
+      // As if the parent's step had failed around its child: the parent is done, the child still has its operation.
+      await t.db.updateTable('stack').set({ operation: null, status: 'FAILED' }).where('id', '=', s.id).execute();
+      const [child] = await childStacks(t.db, s.id);
+      assert.ok(child?.operation, 'the child was stopped mid-create');
+      assert.equal(await t.engine.resumeAll(), 1);
+      await t.engine.run(child.id);
+      await t.engine.drain();
+      const done = await t.stack(child.id);
+      assert.equal(`${done.action}_${done.status}`, 'CREATE_COMPLETE', done.statusReason);
     });
 
     it('continues a create after a restart (the engine stopped mid-step)', async () => {
