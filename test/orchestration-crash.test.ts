@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
 import { IdentityClient } from '../src/identity/client.js';
 import { OrchestrationClient } from '../src/orchestration/client.js';
+import { createScratchDatabase, postgresSkipReason, type ScratchDatabase } from './support/pg-database.js';
 
 async function connect(cloud: TestCloud): Promise<{ token: string; heat: OrchestrationClient }> {
   const issued = await new IdentityClient(cloud.identityUrl).passwordToken({ user: 'admin', password: cloud.adminPassword, project: 'admin' });
@@ -30,16 +31,24 @@ const SLOW = (n: number, action: 'create' | 'delete'): Record<string, unknown> =
   return { heat_template_version: '2018-08-31', resources, outputs: { refs: { value: { get_attr: ['group', 'refs'] } } } };
 };
 
-describe('stacks across a SIGKILL', () => {
+const ENGINES: Array<{ engine: 'sqlite' | 'postgres'; skip?: string }> = [
+  { engine: 'sqlite' },
+  { engine: 'postgres', ...(postgresSkipReason() ? { skip: postgresSkipReason()! } : {}) },
+];
+
+for (const { engine, skip } of ENGINES) describe(`stacks across a SIGKILL (${engine})`, { skip }, () => {
   let cloud: TestCloud | undefined;
+  let database: ScratchDatabase | undefined;
   after(async () => {
-    if (!cloud) return;
-    await cloud.stop();
-    fs.rmSync(cloud.dataDir, { recursive: true, force: true });
+    await cloud?.stop();
+    await database?.drop();
+    if (cloud) fs.rmSync(cloud.dataDir, { recursive: true, force: true });
   });
 
   it('continues a create and a delete after the engine is killed', async () => {
-    cloud = await startTestCloud();
+    if (engine === 'postgres') database = await createScratchDatabase(process.env.FLOTILLA_TEST_DATABASE_URL!, 'orchestration_crash');
+    const db = database ? { databaseUrl: database.url } : {};
+    cloud = await startTestCloud(db);
     let { token, heat } = await connect(cloud);
     const doomed = await heat.createStack(token, { stack_name: 'doomed', template: SLOW(5, 'delete') });
     await heat.waitForStack(token, 'doomed', doomed.id, { intervalMs: 50 });
@@ -52,7 +61,7 @@ describe('stacks across a SIGKILL', () => {
     const server = cloud;
     await server.stop('SIGKILL');
 
-    cloud = await startTestCloud({ dataDir: server.dataDir, adminPassword: server.adminPassword });
+    cloud = await startTestCloud({ dataDir: server.dataDir, adminPassword: server.adminPassword, ...db });
     ({ token, heat } = await connect(cloud));
     const built = await heat.waitForStack(token, 'building', building.id, { intervalMs: 100, timeoutMs: 60000 });
     assert.equal(built.stack_status, 'CREATE_COMPLETE', built.stack_status_reason);
