@@ -42,7 +42,7 @@ export function checkTemplateSize(template: unknown): void {
 /** The plugin for a type as the environment maps it: a built-in one or a provider template. */
 export function pluginFor(registry: PluginRegistry, env: Environment, type: string, files: Record<string, string>): ResourcePlugin {
   const resolved = resolveType(env, type, files);
-  if (resolved.kind === 'template') return templateResourcePlugin(type, resolved.name, resolved.template);
+  if (resolved.kind === 'template') return templateResourcePlugin(type, resolved.name, resolved.template, files);
   const plugin = registry.get(resolved.type);
   if (!plugin) throw validationFailed(`The Resource Type (${type}) could not be found.`);
   return plugin;

@@ -130,14 +130,14 @@ for (const { engine, skip } of TEST_ENGINES) {
     });
 
     it('uses provider templates from files through the environment', async () => {
-      const inner = 'heat_template_version: 2018-08-31\nparameters:\n  word: {type: string}\nresources:\n  v: {type: OS::Heat::Value, properties: {value: {get_param: word}}}\noutputs:\n  out: {value: {get_attr: [v, value]}}\n';
+      const inner = 'heat_template_version: 2018-08-31\nparameters:\n  word: {type: string}\nresources:\n  v: {type: OS::Heat::Value, properties: {value: {list_join: [\'-\', [{get_param: word}, {get_file: \'file:///d/data.txt\'}]]}}}\noutputs:\n  out: {value: {get_attr: [v, value]}}\n';
       const s = await t.create('prov', {
         heat_template_version: '2018-08-31',
         resources: { p: { type: 'My::Thing', properties: { word: 'hello' } } },
         outputs: { o: { value: { get_attr: ['p', 'out'] } } },
-      }, { files: { 'thing.yaml': inner }, environment: { resource_registry: { 'My::Thing': 'thing.yaml' } } });
+      }, { files: { 'thing.yaml': inner, 'file:///d/data.txt': 'filedata' }, environment: { resource_registry: { 'My::Thing': 'thing.yaml' } } });
       assert.equal(s.status, 'COMPLETE', s.statusReason);
-      assert.equal((await t.engine.describe(s.id)).outputs.o, 'hello');
+      assert.equal((await t.engine.describe(s.id)).outputs.o, 'hello-filedata', 'get_file in a provider template reads the stack\'s files');
     });
 
     it('creates 200 resources and a 50-deep chain quickly', async () => {

@@ -25,12 +25,16 @@ function childOf(r: Resource): string | null {
 
 const cache = new Map<string, ResourcePlugin>();
 
-/** The plugin for a provider template `name` whose text is `text` (cached per text). */
-export function templateResourcePlugin(type: string, name: string, text: string): ResourcePlugin {
-  const key = `${type}\0${name}\0${text}`;
+/**
+ * The plugin for a provider template `name` whose text is `text`, checked against the stack's `files`
+ * (its get_file paths, which heatclient rewrites to the absolute names it puts in `files`). Cached per
+ * text and file names.
+ */
+export function templateResourcePlugin(type: string, name: string, text: string, files: Record<string, string>): ResourcePlugin {
+  const key = `${type}\0${name}\0${text}\0${Object.keys(files).sort().join('\0')}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const parsed = loadTemplate(text);
+  const parsed = loadTemplate(text, files);
   const properties: ResourcePlugin['properties'] = Object.fromEntries(Object.values(parsed.parameters).map((p) => [p.name, {
     type: p.type === 'number' ? 'number' as const : p.type === 'boolean' ? 'boolean' as const : p.type === 'json' ? 'map' as const : p.type === 'comma_delimited_list' ? 'list' as const : 'string' as const,
     description: p.description ?? '', required: p.default === undefined, updateAllowed: true,
@@ -88,7 +92,7 @@ export const stackPlugin: ResourcePlugin = {
     return region ? 'Property error: context.region_name: remote stacks are not supported' : null;
   },
   async create(ctx, props) {
-    const t = loadTemplate(typeof props.template === 'string' ? props.template : JSON.stringify(props.template));
+    const t = loadTemplate(typeof props.template === 'string' ? props.template : JSON.stringify(props.template), ctx.files);
     const childId = await ctx.nested.create({ template: t.raw, files: ctx.files, params: props.parameters as Record<string, unknown> });
     const view = await ctx.nested.describe(asId<'StackId'>(childId));
     return { physicalId: childId, attributes: { stack_name: `${ctx.stack.name}-${ctx.resource.name}`, outputs: view.outputs }, data: { childId } };
@@ -96,7 +100,7 @@ export const stackPlugin: ResourcePlugin = {
   async update(ctx, props) {
     const childId = childOf(ctx.resource);
     if (!childId) return stackPlugin.create(ctx, props);
-    const t = loadTemplate(String(props.template));
+    const t = loadTemplate(String(props.template), ctx.files);
     await ctx.nested.update(asId<'StackId'>(childId), { template: t.raw, files: ctx.files, params: props.parameters as Record<string, unknown> });
     const view = await ctx.nested.describe(asId<'StackId'>(childId));
     return { physicalId: childId, attributes: { ...ctx.resource.attributes, outputs: view.outputs } };
