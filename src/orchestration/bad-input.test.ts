@@ -88,6 +88,9 @@ describe('orchestration bad input', () => {
       ['GET', `/v1/${P}/template_versions/nope/functions`, undefined],
       ['GET', `/v1/${P}/template_versions/heat_template_version.1999-01-01/functions`, undefined],
       ['DELETE', `${S}/abandon`, undefined],
+      ['POST', `${S}/snapshots`, { name: 'snap' }],
+      ['GET', `${S}/snapshots/nope`, undefined],
+      ['POST', `${S}/snapshots/nope/restore`, undefined],
     ];
     for (const [method, url, body] of cases) {
       const r = await t.call(method as 'GET', url, body, u.token);
@@ -99,5 +102,12 @@ describe('orchestration bad input', () => {
       assert.ok(b.error.message.length > 0, label);
       assert.equal(typeof b.error.type, 'string', label);
     }
+  });
+
+  it('lists no snapshots (Flotilla takes none yet), through the lookup redirect too', async () => {
+    assert.deepEqual(await t.ok(200, 'GET', `${S}/snapshots`, undefined, u.token), { snapshots: [] });
+    const r = await t.call('GET', `/v1/${P}/stacks/ok/snapshots`, undefined, u.token);
+    assert.equal(r.statusCode, 302);
+    assert.ok(String(r.headers.location).endsWith(`${S}/snapshots`));
   });
 });

@@ -23,6 +23,7 @@ import { lookupRoutes } from './api/lookup.js';
 import { stackRoutes } from './api/stacks.js';
 import { resourceRoutes } from './api/resources.js';
 import { infoRoutes } from './api/info.js';
+import { snapshotRoutes } from './api/snapshots.js';
 import { softwareRoutes } from './api/software.js';
 import { serviceClients, stackClients } from './plugins/stack-clients.js';
 import { handleSignalRoutes } from './handle-signals.js';
@@ -66,7 +67,7 @@ export async function createOrchestrationService(deps: ServiceDeps<Orchestration
   };
   const app = createHttpApp({ logger: log, renderFault: heatFaults(serviceUrl(deps.config, 'identity')), bodyLimit: BODY_LIMIT });
   installAuth(app, deps.validator);
-  for (const register of [infoRoutes, lookupRoutes, stackRoutes, resourceRoutes, handleSignalRoutes, softwareRoutes]) register(app, ctx);
+  for (const register of [infoRoutes, lookupRoutes, stackRoutes, resourceRoutes, snapshotRoutes, handleSignalRoutes, softwareRoutes]) register(app, ctx);
   return {
     app,
     start: async () => {
