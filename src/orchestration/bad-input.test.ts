@@ -110,4 +110,11 @@ describe('orchestration bad input', () => {
     assert.equal(r.statusCode, 302);
     assert.ok(String(r.headers.location).endsWith(`${S}/snapshots`));
   });
+
+  it('filters events by the status column or the combined status heatclient sends', async () => {
+    const both = (await t.ok(200, 'GET', `${S}/events?resource_status=CREATE_COMPLETE`, undefined, u.token)).events;
+    const plain = (await t.ok(200, 'GET', `${S}/events?resource_status=COMPLETE&resource_action=CREATE`, undefined, u.token)).events;
+    assert.deepEqual(both.map((e: { id: string }) => e.id), plain.map((e: { id: string }) => e.id));
+    assert.equal(both.length, 2, 'the resource\'s and the stack\'s');
+  });
 });

@@ -49,7 +49,9 @@ function filterEvents(request: FastifyRequest, events: StackEvent[]): StackEvent
     if (want.length > 0) out = out.filter((e) => want.includes(get(e)));
   };
   match('resource_action', (e) => e.action);
-  match('resource_status', (e) => e.status);
+  const statuses = queryList(request, 'resource_status');
+  // Heat filters on the status column (COMPLETE); the combined CREATE_COMPLETE that clients show is taken too.
+  if (statuses.length > 0) out = out.filter((e) => statuses.includes(e.status) || statuses.includes(`${e.action}_${e.status}`));
   match('resource_name', (e) => e.resourceName);
   match('resource_type', (e) => e.resourceType);
   match('id', (e) => e.id);
