@@ -63,7 +63,10 @@ export async function isDefaultGroup(db: Kysely<NetworkTables>, id: string): Pro
 /** The groups a caller may list: all for admins, else its project's. */
 export async function visibleGroups(db: Kysely<NetworkTables>, caller: Caller): Promise<SecurityGroupRow[]> {
   let q = db.selectFrom('security_group').selectAll();
-  if (!caller.isAdmin) q = q.where('project_id', '=', caller.projectId);
+  // Services (compute binding a server's ports to its groups by name) see every project's groups, as the
+  // policy below allows them; the project filter is only a shortcut for everyone else.
+  const service = caller.auth.roles.some((r) => r.name === 'service');
+  if (!caller.isAdmin && !service) q = q.where('project_id', '=', caller.projectId);
   const rows = await q.orderBy('created_at').orderBy('id').execute();
   return rows.filter((g) => caller.can('get_security_group', groupTarget(g)));
 }

@@ -33,6 +33,23 @@ export async function ignoreNotFound(fn: () => Promise<unknown>): Promise<void> 
 }
 
 /**
+ * Runs a delete, retrying while the other service answers 409 (in use) for up to `withinS` seconds: a
+ * server's ports go a moment after the server does, and only then may its subnet and network go.
+ */
+export async function deleteWhenFree(ctx: ResourceContext, fn: () => Promise<unknown>, withinS = 120): Promise<void> {
+  const deadline = Date.now() + withinS * 1000;
+  for (;;) {
+    try {
+      await ignoreNotFound(fn);
+      return;
+    } catch (err) {
+      if ((err as { status?: unknown }).status !== 409 || Date.now() > deadline) throw err;
+    }
+    await sleep(1, ctx.signal);
+  }
+}
+
+/**
  * Calls `probe` every `intervalS` seconds until it returns a value other than undefined; aborts with the
  * operation (cancel, timeout, engine stop).
  */

@@ -4,7 +4,7 @@
  */
 import type { NeutronNetwork } from '../../../network/client.js';
 import type { ResourceContext, ResourceOutcome, ResourcePlugin } from '../types.js';
-import { defined, ignoreNotFound, isNotFound, SHOW_ATTRIBUTE, stableName, valueSpecs } from '../service-common.js';
+import { defined, deleteWhenFree, isNotFound, SHOW_ATTRIBUTE, stableName, valueSpecs } from '../service-common.js';
 
 function outcome(n: NeutronNetwork): ResourceOutcome {
   return {
@@ -74,7 +74,7 @@ export const netPlugin: ResourcePlugin = {
   async delete(ctx) {
     if (!ctx.resource.physicalId) return;
     const token = await ctx.clients.token();
-    await ignoreNotFound(() => ctx.clients.network.deleteNetwork(token, ctx.resource.physicalId!));
+    await deleteWhenFree(ctx, () => ctx.clients.network.deleteNetwork(token, ctx.resource.physicalId!));
   },
   async check(ctx) {
     await ctx.clients.network.getNetwork(await ctx.clients.token(), ctx.resource.physicalId!);

@@ -4,7 +4,7 @@
  */
 import type { NeutronRouter, RouterCreate } from '../../../network/client.js';
 import type { ResourceContext, ResourceOutcome, ResourcePlugin } from '../types.js';
-import { defined, isNotFound, networkId, SHOW_ATTRIBUTE, stableName, subnetId, valueSpecs } from '../service-common.js';
+import { defined, deleteWhenFree, isNotFound, networkId, SHOW_ATTRIBUTE, stableName, subnetId, valueSpecs } from '../service-common.js';
 
 function outcome(r: NeutronRouter): ResourceOutcome {
   return {
@@ -83,6 +83,6 @@ export const routerPlugin: ResourcePlugin = {
   async delete(ctx) {
     if (!ctx.resource.physicalId) return;
     const token = await ctx.clients.token();
-    await ctx.clients.network.deleteRouter(token, ctx.resource.physicalId);
+    await deleteWhenFree(ctx, () => ctx.clients.network.deleteRouter(token, ctx.resource.physicalId!));
   },
 };

@@ -6,7 +6,7 @@
  */
 import type { NeutronSecurityGroup } from '../../../network/client.js';
 import type { ResourceContext, ResourceOutcome, ResourcePlugin } from '../types.js';
-import { defined, ignoreNotFound, isNotFound, SHOW_ATTRIBUTE, stableName } from '../service-common.js';
+import { defined, deleteWhenFree, ignoreNotFound, isNotFound, SHOW_ATTRIBUTE, stableName } from '../service-common.js';
 
 type Rule = Record<string, unknown>;
 
@@ -96,6 +96,6 @@ export const securityGroupPlugin: ResourcePlugin = {
   async delete(ctx) {
     if (!ctx.resource.physicalId) return;
     const token = await ctx.clients.token();
-    await ignoreNotFound(() => ctx.clients.network.deleteSecurityGroup(token, ctx.resource.physicalId!));
+    await deleteWhenFree(ctx, () => ctx.clients.network.deleteSecurityGroup(token, ctx.resource.physicalId!));
   },
 };

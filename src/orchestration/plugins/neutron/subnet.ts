@@ -6,7 +6,7 @@
 import type { NeutronSubnet } from '../../../network/client.js';
 import type { ResourceContext, ResourceOutcome, ResourcePlugin } from '../types.js';
 import { ResourceFailure } from '../types.js';
-import { defined, ignoreNotFound, isNotFound, networkId, SHOW_ATTRIBUTE, stableName, valueSpecs } from '../service-common.js';
+import { defined, deleteWhenFree, isNotFound, networkId, SHOW_ATTRIBUTE, stableName, valueSpecs } from '../service-common.js';
 
 function outcome(s: NeutronSubnet): ResourceOutcome {
   return {
@@ -94,6 +94,6 @@ export const subnetPlugin: ResourcePlugin = {
   async delete(ctx) {
     if (!ctx.resource.physicalId) return;
     const token = await ctx.clients.token();
-    await ignoreNotFound(() => ctx.clients.network.deleteSubnet(token, ctx.resource.physicalId!));
+    await deleteWhenFree(ctx, () => ctx.clients.network.deleteSubnet(token, ctx.resource.physicalId!));
   },
 };
