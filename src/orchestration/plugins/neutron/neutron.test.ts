@@ -135,6 +135,10 @@ describe('Neutron resource plugins against the network service', () => {
     const ruleId = rule.physicalId;
     await create(securityGroupRulePlugin, rule, { security_group: sg.physicalId, protocol: 'tcp', port_range_min: 80, port_range_max: 80 });
     assert.equal(rule.physicalId, ruleId, 'a retried create adopts the rule Neutron already has');
+    // Compute binds a server's ports to its groups with its own (service) token: it must see this project's group.
+    const nova = await t.user('heat-nova', { role: 'service', project: 'service' });
+    const seen = await clients.network.listSecurityGroups(nova.token, { project_id: user.projectId });
+    assert.ok(seen.some((g) => g.id === sg.physicalId), 'a service sees other projects\' groups');
     await securityGroupRulePlugin.delete(ctx(rule));
     assert.deepEqual(await rules(), ['egress IPv4 udp 53']);
     await securityGroupPlugin.delete(ctx(sg));
