@@ -27,6 +27,8 @@ import { serverGroupPlugin } from './nova/server-group.js';
 import { projectPlugin } from './keystone/project.js';
 import { userPlugin } from './keystone/user.js';
 import { roleAssignmentPlugin } from './keystone/role-assignment.js';
+import { cloudConfigPlugin } from './heat/cloud-config.js';
+import { multipartMimePlugin } from './heat/multipart-mime.js';
 
 describe('Nova and Keystone resource plugins against the services', () => {
   let t: TestCompute;
@@ -131,6 +133,19 @@ describe('Nova and Keystone resource plugins against the services', () => {
     assert.equal(rebuilt.physicalId, id, 'REBUILD, Heat\'s default, keeps the server');
     const img = (await compute.getServer(token, id)).image;
     assert.equal(typeof img === 'object' ? img.id : '', image2);
+
+    // user_data_format SOFTWARE_CONFIG: the user data is the config of the stack's config resource it names.
+    const cloudConfig = row('cc', 'OS::Heat::CloudConfig');
+    await create(cloudConfigPlugin, cloudConfig, { cloud_config: { runcmd: ['touch /done'] } });
+    const mime = row('mime', 'OS::Heat::MultipartMime');
+    await create(multipartMimePlugin, mime, { parts: [{ config: cloudConfig.physicalId, subtype: 'cloud-config' }, { config: '#!/bin/sh\necho two' }] });
+    const configured = row('configured', 'OS::Nova::Server');
+    await create(serverPlugin, configured, { image: 'cirros', flavor: 'm1.tiny', networks: [{ network: 'srv-net' }], user_data_format: 'SOFTWARE_CONFIG', user_data: mime.physicalId });
+    const withData = await new ComputeClient(`http://127.0.0.1:${(t.compute.app.server.address() as AddressInfo).port}`, '2.3').getServer(token, configured.physicalId!);
+    const userData = Buffer.from(String(withData['OS-EXT-SRV-ATTR:user_data']), 'base64').toString('utf8');
+    assert.equal(userData, mime.attributes.config);
+    assert.match(userData, /Content-Type: text\/cloud-config[^]*#cloud-config\nruncmd:\n  - touch \/done[^]*Content-Type: text\/plain[^]*echo two/);
+    await withAgent(serverPlugin.delete(ctx(configured)));
 
     await withAgent(serverPlugin.delete(ctx(server)));
     assert.deepEqual(await compute.listServers(token), []);
