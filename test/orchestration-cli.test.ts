@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
@@ -134,5 +135,28 @@ describe('orchestration through the openstack CLI', { skip }, () => {
     assert.deepEqual(await openstackJson<Row[]>(env, 'stack', 'list'), []);
     const trustsAfter = await openstackJson<Row[]>(env, 'trust', 'list');
     assert.ok(!trustsAfter.some((x) => x.ID === trust.ID), 'the stack\'s delete deleted its trust');
+  });
+
+  it('works for openstacksdk\'s cloud layer (what Ansible\'s openstack.cloud.stack calls)', { skip: fs.existsSync('/usr/lib/python3/dist-packages/openstack') ? undefined : 'python3-openstacksdk is not installed' }, async () => {
+    const script = [
+      'import json, openstack',
+      "conn = openstack.connect(cloud='flotilla')",
+      "st = lambda x: getattr(x, 'status', None) or x['stack_status']",
+      `s = conn.create_stack('sdk', template_file=${JSON.stringify(file)}, wait=True, greeting='sdk')`,
+      "g = conn.get_stack('sdk')",
+      "out = {o['output_key']: o['output_value'] for o in g.outputs}",
+      `u = conn.update_stack('sdk', template_file=${JSON.stringify(file)}, wait=True, greeting='again')`,
+      "after = {o['output_key']: o['output_value'] for o in conn.get_stack('sdk').outputs}",
+      "deleted = conn.delete_stack('sdk', wait=True)",
+      "print(json.dumps({'created': st(s), 'message': out['message'], 'updated': st(u), 'after': after['message'], 'deleted': deleted, 'gone': conn.get_stack('sdk') is None}))",
+    ].join('\n');
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('/usr/bin/python3', ['-c', script], { env: { PATH: '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env }, timeout: 180000 },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), {
+      created: 'CREATE_COMPLETE', message: 'sdk world', updated: 'UPDATE_COMPLETE', after: 'again world', deleted: true, gone: true,
+    });
   });
 });
