@@ -4,6 +4,7 @@
  * the child's outputs its attributes; get_resource returns the child's `OS::stack_id` output if it has one,
  * else the child stack's id. Every property update goes to the child in place, as Heat does.
  */
+import { createHash } from 'node:crypto';
 import { loadTemplate } from '../hot/index.js';
 import { asId } from '../../platform/ids.js';
 import type { Resource } from '../model.js';
@@ -31,7 +32,8 @@ const cache = new Map<string, ResourcePlugin>();
  * text and file names.
  */
 export function templateResourcePlugin(type: string, name: string, text: string, files: Record<string, string>): ResourcePlugin {
-  const key = `${type}\0${name}\0${text}\0${Object.keys(files).sort().join('\0')}`;
+  // Hashed: templates are up to 512 KiB, and the cache should cost its entries, not their texts.
+  const key = createHash('sha256').update(`${type}\0${name}\0${text}\0${Object.keys(files).sort().join('\0')}`).digest('base64');
   const hit = cache.get(key);
   if (hit) return hit;
   const parsed = loadTemplate(text, files);
@@ -66,7 +68,7 @@ export function templateResourcePlugin(type: string, name: string, text: string,
     check: async (ctx) => { const c = childOf(ctx.resource); if (c) await ctx.nested.act(asId<'StackId'>(c), 'check'); },
     referenceId: (r) => (typeof r.attributes['OS::stack_id'] === 'string' ? r.attributes['OS::stack_id'] : childOf(r) ?? r.name),
   };
-  if (cache.size > 256) cache.clear();
+  if (cache.size > 128) cache.clear();
   cache.set(key, plugin);
   return plugin;
 }
