@@ -69,8 +69,16 @@ describe('wait condition signals with handle tokens', () => {
     assert.deepEqual(JSON.parse(String(out.data)), { 1: 'd1', x: 'd2' });
     assert.equal(out.curl, `curl -i -X POST -H 'X-Auth-Token: ${token}' -H 'Content-Type: application/json' -H 'Accept: application/json' `
       + `http://169.254.169.254/orchestration/v1/${P}/stacks/wc1/${id}/resources/handle/signal`);
+    // curl_cli used bare: a JSON content type and no body is a plain SUCCESS.
+    const bare = await t.service.app.inject({ method: 'POST', url: signalUrl, headers: { 'x-auth-token': token, 'content-type': 'application/json' } });
+    assert.equal(bare.statusCode, 200, bare.body);
+    const broken = await t.service.app.inject({ method: 'POST', url: signalUrl, headers: { 'x-auth-token': token, 'content-type': 'application/json' }, payload: '{"status": ' });
+    assert.equal(broken.statusCode, 400, broken.body);
     const metadata = (await t.ok(200, 'GET', `/v1/${P}/stacks/wc1/${id}/resources/handle/metadata`, undefined, member.token)).metadata;
-    assert.deepEqual(metadata, { 1: { status: 'SUCCESS', reason: 'one', data: 'd1' }, x: { status: 'SUCCESS', reason: 'Signal 2 received', data: 'd2' } });
+    assert.deepEqual(metadata, {
+      1: { status: 'SUCCESS', reason: 'one', data: 'd1' }, x: { status: 'SUCCESS', reason: 'Signal 2 received', data: 'd2' },
+      3: { status: 'SUCCESS', reason: 'Signal 3 received', data: null },
+    });
 
     // The token dies with its stack.
     await t.ok(204, 'DELETE', `/v1/${P}/stacks/wc1/${id}`, undefined, member.token);

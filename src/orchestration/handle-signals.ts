@@ -45,24 +45,34 @@ export function handleSignalRoutes(app: FastifyInstance, ctx: OrchestrationConte
   }
   const denied = (): Unauthorized => new Unauthorized('The request you have made requires authentication.');
 
-  app.post<Params>('/v1/:tenant/stacks/:name/:id/resources/:resource/signal', {
-    config: { public: true },
-    constraints: { [STRATEGY]: 'handle' },
-  }, async (request, reply) => {
-    const given = String(request.headers['x-auth-token'] ?? '');
-    const { tenant, name, id, resource } = request.params;
-    const stack = await getStack(ctx.db, id);
-    // The same answer for a wrong stack, resource or token: the caller learns nothing about others.
-    if (!stack || stack.projectId !== tenant || (stack.name !== name && stack.id !== name)) throw denied();
-    const row = currentRow(await stackResources(ctx.db, stack.id), resource);
-    if (!row || row.type !== 'OS::Heat::WaitConditionHandle' || !tokenMatches(row.data.token, given)) throw denied();
-    try {
-      await ctx.engine.signal(stack, row, request.body ?? null);
-    } catch (err) {
-      // A malformed signal is the caller's mistake (Heat answers 400 for its ValueError).
-      if (err instanceof ResourceFailure) throw new HeatFault(400, err.name, err.message);
-      throw err;
-    }
-    return reply.code(200).send();
+  // In a context of its own: curl_cli used bare sends `Content-Type: application/json` with no body,
+  // which Heat takes as a plain SUCCESS signal and Fastify's own JSON parser would refuse.
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') { done(null, null); return; }
+      try { done(null, JSON.parse(text)); } catch { done(new HeatFault(400, 'HTTPBadRequest', 'The server could not comply with the request since it is either malformed or otherwise incorrect.'), undefined); }
+    });
+    scope.post<Params>('/v1/:tenant/stacks/:name/:id/resources/:resource/signal', {
+      config: { public: true },
+      constraints: { [STRATEGY]: 'handle' },
+    }, async (request, reply) => {
+      const given = String(request.headers['x-auth-token'] ?? '');
+      const { tenant, name, id, resource } = request.params;
+      const stack = await getStack(ctx.db, id);
+      // The same answer for a wrong stack, resource or token: the caller learns nothing about others.
+      if (!stack || stack.projectId !== tenant || (stack.name !== name && stack.id !== name)) throw denied();
+      const row = currentRow(await stackResources(ctx.db, stack.id), resource);
+      if (!row || row.type !== 'OS::Heat::WaitConditionHandle' || !tokenMatches(row.data.token, given)) throw denied();
+      try {
+        await ctx.engine.signal(stack, row, request.body ?? null);
+      } catch (err) {
+        // A malformed signal is the caller's mistake (Heat answers 400 for its ValueError).
+        if (err instanceof ResourceFailure) throw new HeatFault(400, err.name, err.message);
+        throw err;
+      }
+      return reply.code(200).send();
+    });
   });
 }
