@@ -131,6 +131,20 @@ export async function countStacks(db: Db, projectId: string): Promise<number> {
   return Number(r?.n ?? 0);
 }
 
+/**
+ * Live resources in a whole stack tree (the root and every live nested stack), optionally leaving one
+ * nested stack out: Heat's max_resources_per_stack counts the tree (Stack.total_resources).
+ */
+export async function treeResourceCount(db: Db, rootId: StackId, except?: StackId): Promise<number> {
+  let q = db.selectFrom('resource').innerJoin('stack', 'stack.id', 'resource.stack_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('stack.root_id', '=', rootId).where('stack.deleted_at', 'is', null).where('resource.replaced_by', 'is', null)
+    .where((eb) => eb.not(eb.and([eb('resource.action', '=', 'DELETE'), eb('resource.status', '=', 'COMPLETE')])));
+  if (except) q = q.where('stack.id', '!=', except);
+  const r = await q.executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
 /** Nested stacks of a stack (live ones). */
 export async function childStacks(db: Db, ownerId: StackId): Promise<Stack[]> {
   const rows = await db.selectFrom('stack').selectAll().where('owner_id', '=', ownerId).where('deleted_at', 'is', null).execute();

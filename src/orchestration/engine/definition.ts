@@ -63,7 +63,14 @@ export async function resolveDefinition(
   const resolved = await resolveParameters(template, environment, params, opts.checker, opts.previous);
   const def: StackDefinition = { template: input.template, environment: input.environment ?? {}, files, params, resolved };
   const prepared = prepareLoaded(registry, def, template, environment);
-  if (prepared.resources.size > LIMITS.maxResourcesPerStack) throw requestLimitExceeded('Maximum resources per stack exceeded.');
+  // Static ResourceGroup counts are known now: a group of 5,000 is refused before anything is made.
+  let total = prepared.resources.size;
+  for (const r of prepared.resources.values()) {
+    const kind = resolveType(prepared.environment, r.type, files);
+    const count = (r.properties as Record<string, unknown> | null | undefined)?.count;
+    if (kind.kind === 'builtin' && kind.type === 'OS::Heat::ResourceGroup' && typeof count === 'number') total += count;
+  }
+  if (total > LIMITS.maxResourcesPerStack) throw requestLimitExceeded('Maximum resources per stack exceeded.');
   for (const [name, r] of prepared.resources) {
     // Names are stored (and shown in events) as Heat's 255-character columns hold them.
     if (name.length > 255) throw validationFailed(`Resource name ${name.slice(0, 40)}… is longer than 255 characters.`);

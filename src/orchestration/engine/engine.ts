@@ -15,7 +15,7 @@ import type { NestedDefinition, NestedStacks, NestedView, PluginRegistry, StackC
 import { ResourceFailure } from '../plugins/types.js';
 import { HeatFault } from '../errors.js';
 import {
-  getStack, insertResources, insertStack, maxEventSeq, stackResources, stacksWithOperations, type Db,
+  getStack, insertResources, insertStack, maxEventSeq, stackResources, stacksWithOperations, treeResourceCount, type Db,
 } from '../store.js';
 import { inTransaction } from '../../platform/db/database.js';
 import { prepare, resolveDefinition } from './definition.js';
@@ -56,6 +56,8 @@ export class Engine {
   readonly #runs = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
   readonly #controllers = new Map<string, AbortController>();
+  /** Resources nested stacks are about to add to their tree, by root stack id (see #reserveTree). */
+  readonly #reserved = new Map<string, number>();
   #seq: number;
   #closing = false;
 
@@ -94,6 +96,15 @@ export class Engine {
   async createStack(n: NewStack): Promise<Stack> {
     const depth = n.owner ? n.owner.stack.nestedDepth + 1 : 0;
     if (depth > LIMITS.maxNestedDepth) throw new ResourceFailure(`Recursion depth exceeds ${LIMITS.maxNestedDepth}.`);
+    const release = n.owner ? await this.#reserveTree(n.owner.stack.rootId, prepare(this.#opts.registry, n.definition).resources.size) : undefined;
+    try {
+      return await this.#insertStack(n, depth);
+    } finally {
+      release?.();
+    }
+  }
+
+  async #insertStack(n: NewStack, depth: number): Promise<Stack> {
     const id = n.id ?? asId<'StackId'>(randomUUID());
     const stack: Stack = {
       id, name: n.name, projectId: n.projectId, userId: n.userId, action: 'CREATE', status: 'IN_PROGRESS', statusReason: 'Stack CREATE started',
@@ -282,6 +293,27 @@ export class Engine {
     return child;
   }
 
+  /**
+   * Refuses a nested stack that would take its whole tree past max_resources_per_stack, as Heat does
+   * (StackResourceLimitExceeded): a group of groups cannot multiply its way past the limit. Siblings are
+   * made in parallel, so what each is about to add is reserved (in memory, synchronously after the
+   * count) until its rows are stored; the release function ends the reservation.
+   */
+  async #reserveTree(rootId: StackId, adding: number, replacing?: StackId): Promise<() => void> {
+    const counted = await treeResourceCount(this.#db, rootId, replacing);
+    const reserved = this.#reserved.get(rootId) ?? 0;
+    const total = counted + reserved + adding;
+    if (total > LIMITS.maxResourcesPerStack) {
+      throw new ResourceFailure(`Maximum resources per stack exceeded: the stack tree would hold ${total} resources (at most ${LIMITS.maxResourcesPerStack}).`);
+    }
+    this.#reserved.set(rootId, reserved + adding);
+    return () => {
+      const left = (this.#reserved.get(rootId) ?? 0) - adding;
+      if (left > 0) this.#reserved.set(rootId, left);
+      else this.#reserved.delete(rootId);
+    };
+  }
+
   #nested(parent: Stack, resource: Resource, signal: AbortSignal): NestedStacks {
     const childInput = (def: NestedDefinition): Promise<StackDefinition> =>
       resolveDefinition(this.#opts.registry, { template: def.template, files: def.files, params: def.params, environment: def.environment ?? parent.definition.environment })
@@ -313,7 +345,14 @@ export class Engine {
         if (!child) throw new ResourceFailure(`The nested stack ${childId} is gone.`);
         if (child.operation?.kind !== 'update') {
           const target = await childInput(def);
-          await this.begin(child, { kind: 'update', rollback: false, target, previous: child.definition });
+          const release = await this.#reserveTree(child.rootId, prepare(this.#opts.registry, target).resources.size, child.id);
+          try {
+            await this.begin(child, { kind: 'update', rollback: false, target, previous: child.definition });
+            await this.#runChild(childId, signal, 'UPDATE');
+          } finally {
+            release();
+          }
+          return;
         }
         await this.#runChild(childId, signal, 'UPDATE');
       },

@@ -65,4 +65,20 @@ describe('OS::Heat::ResourceGroup', () => {
     assert.equal(after!.id, child!.id, 'the same nested stack, updated');
     assert.equal(`${after!.action}_${after!.status}`, 'UPDATE_COMPLETE');
   });
+
+  it('keeps the whole tree within max_resources_per_stack: a static count at create, groups of groups while running', async () => {
+    await assert.rejects(t.create('huge', {
+      heat_template_version: '2018-08-31',
+      resources: { g: { type: 'OS::Heat::ResourceGroup', properties: { count: 5000, resource_def: { type: 'OS::Heat::None' } } } },
+    }), /Maximum resources per stack exceeded/);
+    const inner = 'heat_template_version: 2018-08-31\nresources:\n  g: {type: OS::Heat::ResourceGroup, properties: {count: 40, resource_def: {type: OS::Heat::None}}}\n';
+    const s = await t.create('bomb', {
+      heat_template_version: '2018-08-31',
+      resources: { g: { type: 'OS::Heat::ResourceGroup', properties: { count: 30, resource_def: { type: 'inner.yaml' } } } },
+    }, { files: { 'inner.yaml': inner } });
+    assert.equal(`${s.action}_${s.status}`, 'CREATE_FAILED');
+    assert.match(s.statusReason, /Maximum resources per stack exceeded/);
+    const d = await t.delete(s.id);
+    assert.equal(`${d.action}_${d.status}`, 'DELETE_COMPLETE', d.statusReason);
+  });
 });
