@@ -102,3 +102,24 @@ describe('wait condition signals with handle tokens', () => {
     assert.match(s.stack_status_reason, /WaitConditionTimeout: resources\.wait: 1 of 2 received - first/);
   });
 });
+
+describe('the service resource types as /resource_types shows them', () => {
+  let t: TestOrchestration;
+  before(async () => { t = await createTestOrchestration(); });
+  after(async () => { await t?.close(); });
+
+  it('lists them and shows their schemas and generated templates', async () => {
+    const P = t.adminProject;
+    const types = (await t.ok(200, 'GET', `/v1/${P}/resource_types`)).resource_types as string[];
+    for (const type of ['OS::Nova::Server', 'OS::Neutron::FloatingIP', 'OS::Keystone::User', 'OS::Heat::WaitConditionHandle', 'OS::Heat::MultipartMime']) {
+      assert.ok(types.includes(type), type);
+      const schema = await t.ok(200, 'GET', `/v1/${P}/resource_types/${type}`);
+      assert.equal(schema.resource_type, type);
+      await t.ok(200, 'GET', `/v1/${P}/resource_types/${type}/template?template_type=hot`);
+    }
+    const server = await t.ok(200, 'GET', `/v1/${P}/resource_types/OS::Nova::Server`);
+    assert.equal(server.properties.image_update_policy.default, 'REBUILD');
+    assert.equal(server.properties.flavor.update_allowed, true);
+    assert.ok(server.attributes.first_address);
+  });
+});
