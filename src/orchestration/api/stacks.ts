@@ -153,7 +153,9 @@ export function stackRoutes(app: FastifyInstance, ctx: OrchestrationContext): vo
     assertIdle(stack);
     const body = asBody(request.body);
     const target = await resolveDefinition(ctx.engine.registry, updateInput(body, stack.definition, patch), { previous: stack.definition.resolved });
-    const rollback = !(disableRollback(body) ?? stack.disableRollback);
+    // Heat keeps the update's disable_rollback for the stack (a later PATCH without it keeps this one).
+    stack.disableRollback = disableRollback(body) ?? stack.disableRollback;
+    const rollback = !stack.disableRollback;
     const t = timeoutMins(body);
     if (t !== undefined) stack.timeoutMins = t;
     const newTags = tags(body);
