@@ -11,16 +11,17 @@ import type { Logger } from '../../platform/log.js';
 import {
   actionOf, LIMITS, now, type Action, type Operation, type Resource, type Stack, type StackDefinition, type StackEvent, type StackId, type Status,
 } from '../model.js';
-import type { NestedDefinition, NestedStacks, NestedView, PluginRegistry, StackClients } from '../plugins/types.js';
+import type { NestedView, PluginRegistry, StackClients } from '../plugins/types.js';
 import { ResourceFailure } from '../plugins/types.js';
 import { HeatFault } from '../errors.js';
 import {
-  getStack, insertResources, insertStack, maxEventSeq, stackResources, stacksWithOperations, treeResourceCount, type Db,
+  getStack, insertResources, insertStack, maxEventSeq, stackResources, stacksWithOperations, type Db,
 } from '../store.js';
 import { inTransaction } from '../../platform/db/database.js';
-import { prepare, resolveDefinition } from './definition.js';
+import { prepare } from './definition.js';
 import { currentRows, Interrupt, resolveContext, StackRun, StepFailure, type RunDeps } from './run.js';
 import { WriteQueue } from './write-queue.js';
+import { nestedStacks, TreeBudget, type NestedHost } from './nested.js';
 
 export interface EngineOptions {
   db: Db;
@@ -56,8 +57,9 @@ export class Engine {
   readonly #runs = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
   readonly #controllers = new Map<string, AbortController>();
-  /** Resources nested stacks are about to add to their tree, by root stack id (see #reserveTree). */
-  readonly #reserved = new Map<string, number>();
+  readonly #budget = new TreeBudget();
+  /** What nested stacks (nested.ts) use of this engine. */
+  readonly #host: NestedHost;
   #seq: number;
   #closing = false;
 
@@ -67,6 +69,14 @@ export class Engine {
     this.#log = opts.log;
     this.#queue = new WriteQueue(opts.db);
     this.#seq = seq;
+    this.#host = {
+      db: this.#db, registry: opts.registry, queue: this.#queue,
+      createStack: (n) => this.createStack(n),
+      begin: (stack, op) => this.begin(stack, op),
+      run: (id) => this.run(id),
+      abort: (id, reason) => this.#controllers.get(id)?.abort(reason),
+      describe: (id) => this.describe(id),
+    };
   }
 
   static async create(opts: EngineOptions): Promise<Engine> {
@@ -96,7 +106,7 @@ export class Engine {
   async createStack(n: NewStack): Promise<Stack> {
     const depth = n.owner ? n.owner.stack.nestedDepth + 1 : 0;
     if (depth > LIMITS.maxNestedDepth) throw new ResourceFailure(`Recursion depth exceeds ${LIMITS.maxNestedDepth}.`);
-    const release = n.owner ? await this.#reserveTree(n.owner.stack.rootId, prepare(this.#opts.registry, n.definition).resources.size) : undefined;
+    const release = n.owner ? await this.#budget.reserve(this.#db, n.owner.stack.rootId, prepare(this.#opts.registry, n.definition).resources.size) : undefined;
     try {
       return await this.#insertStack(n, depth);
     } finally {
@@ -270,105 +280,7 @@ export class Engine {
       log: this.#log,
       event: (stack, name, physicalId, type, action, status, reason, props) => this.#event(stack, name, physicalId, type, action, status, reason, props),
       clients: (stack) => this.#opts.clientsFor(stack),
-      nested: (stack, resource, signal) => this.#nested(stack, resource, signal),
-    };
-  }
-
-  /** Runs a child stack's operation to its end for a parent's plugin; rejects with the child's reason. */
-  async #runChild(childId: StackId, signal: AbortSignal, want: Action): Promise<Stack> {
-    const onAbort = (): void => {
-      const reason = signal.reason instanceof Interrupt ? signal.reason : new Interrupt('cancelled', 'Operation cancelled');
-      this.#controllers.get(childId)?.abort(reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      await this.run(childId);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
-    if (signal.aborted) throw signal.reason;
-    const child = await getStack(this.#db, childId, { withDeleted: true });
-    if (!child) throw new ResourceFailure(`The nested stack ${childId} is gone.`);
-    if (child.action !== want || child.status !== 'COMPLETE') throw new ResourceFailure(child.statusReason);
-    return child;
-  }
-
-  /**
-   * Refuses a nested stack that would take its whole tree past max_resources_per_stack, as Heat does
-   * (StackResourceLimitExceeded): a group of groups cannot multiply its way past the limit. Siblings are
-   * made in parallel, so what each is about to add is reserved (in memory, synchronously after the
-   * count) until its rows are stored; the release function ends the reservation.
-   */
-  async #reserveTree(rootId: StackId, adding: number, replacing?: StackId): Promise<() => void> {
-    const counted = await treeResourceCount(this.#db, rootId, replacing);
-    const reserved = this.#reserved.get(rootId) ?? 0;
-    const total = counted + reserved + adding;
-    if (total > LIMITS.maxResourcesPerStack) {
-      throw new ResourceFailure(`Maximum resources per stack exceeded: the stack tree would hold ${total} resources (at most ${LIMITS.maxResourcesPerStack}).`);
-    }
-    this.#reserved.set(rootId, reserved + adding);
-    return () => {
-      const left = (this.#reserved.get(rootId) ?? 0) - adding;
-      if (left > 0) this.#reserved.set(rootId, left);
-      else this.#reserved.delete(rootId);
-    };
-  }
-
-  #nested(parent: Stack, resource: Resource, signal: AbortSignal): NestedStacks {
-    const childInput = (def: NestedDefinition): Promise<StackDefinition> =>
-      resolveDefinition(this.#opts.registry, { template: def.template, files: def.files, params: def.params, environment: def.environment ?? parent.definition.environment })
-        .then((d) => (def.facade ? { ...d, facade: def.facade } : d));
-    return {
-      create: async (def) => {
-        const known = typeof resource.data.childId === 'string' ? asId<'StackId'>(resource.data.childId) : undefined;
-        let child = known ? await getStack(this.#db, known, { withDeleted: true }) : undefined;
-        if (!child) {
-          const id = known ?? asId<'StackId'>(randomUUID());
-          if (!known) {
-            // Stored before the child exists, so a crash in between finds (or makes) the same child.
-            resource.physicalId = id;
-            resource.data = { ...resource.data, childId: id };
-            await this.#queue.write({ resources: [resource] });
-          }
-          const definition = await childInput(def);
-          child = await this.createStack({
-            id, name: `${parent.name}-${resource.name}-${id.slice(0, 12)}`.slice(0, 255), projectId: parent.projectId, userId: parent.userId,
-            definition, disableRollback: true, timeoutMins: null, tags: [], trustId: parent.trustId, owner: { stack: parent, resource: resource.name },
-          });
-        }
-        if (child.action === 'CREATE' && child.status === 'COMPLETE') return child.id;
-        await this.#runChild(child.id, signal, 'CREATE');
-        return child.id;
-      },
-      update: async (childId, def) => {
-        const child = await getStack(this.#db, childId);
-        if (!child) throw new ResourceFailure(`The nested stack ${childId} is gone.`);
-        if (child.operation?.kind !== 'update') {
-          const target = await childInput(def);
-          const release = await this.#reserveTree(child.rootId, prepare(this.#opts.registry, target).resources.size, child.id);
-          try {
-            await this.begin(child, { kind: 'update', rollback: false, target, previous: child.definition });
-            await this.#runChild(childId, signal, 'UPDATE');
-          } finally {
-            release();
-          }
-          return;
-        }
-        await this.#runChild(childId, signal, 'UPDATE');
-      },
-      delete: async (childId) => {
-        const child = await getStack(this.#db, childId, { withDeleted: true });
-        if (!child || child.deletedAt !== null) return;
-        if (child.operation?.kind !== 'delete') await this.begin(child, { kind: 'delete' });
-        await this.#runChild(childId, signal, 'DELETE');
-      },
-      act: async (childId, kind) => {
-        const child = await getStack(this.#db, childId);
-        if (!child) throw new ResourceFailure(`The nested stack ${childId} is gone.`);
-        if (child.operation?.kind !== kind) await this.begin(child, { kind });
-        await this.#runChild(childId, signal, actionOf({ kind }));
-      },
-      describe: (childId) => this.describe(childId),
+      nested: (stack, resource, signal) => nestedStacks(this.#host, this.#budget, stack, resource, signal),
     };
   }
 
