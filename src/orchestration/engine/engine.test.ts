@@ -16,7 +16,8 @@ const RANDOM = (n: number): Record<string, unknown> => ({
 for (const { engine, skip } of TEST_ENGINES) {
   describe(`orchestration engine (${engine})`, { skip }, () => {
     let t: TestEngine;
-    before(async () => { t = await createTestEngine(engine); });
+    // A timeout_mins minute lasts 200 ms here.
+    before(async () => { t = await createTestEngine(engine, [], { minuteMs: 200 }); });
     after(async () => { await t?.close(); });
 
     it('creates independent resources and reports Heat statuses with one event per transition', async () => {
@@ -224,6 +225,19 @@ for (const { engine, skip } of TEST_ENGINES) {
       assert.equal(`${u.action}_${u.status}`, 'UPDATE_COMPLETE', u.statusReason);
       assert.deepEqual(currentRows(await t.resources(s.id)).map((r) => r.name).sort(), ['a', 'b']);
       assert.deepEqual((await t.engine.describe(s.id)).outputs, { o: 'x', o2: 'p' });
+    });
+
+    it('fails an operation that outlives timeout_mins with Heat\'s "Timed out"', async () => {
+      const definition = await resolveDefinition(t.engine.registry, { template: {
+        heat_template_version: '2018-08-31', resources: { w: { type: 'OS::Heat::TestResource', properties: { action_wait_secs: { create: -1 } } } },
+      } });
+      const s = await t.engine.createStack({ name: 'slowpoke', projectId: 'p1', userId: 'u1', definition, disableRollback: true, timeoutMins: 1, tags: [], trustId: null });
+      await t.engine.run(s.id);
+      await t.engine.drain();
+      const done = await t.stack(s.id);
+      assert.equal(`${done.action}_${done.status}`, 'CREATE_FAILED');
+      assert.equal(done.statusReason, 'Timed out');
+      assert.equal(done.operation, null);
     });
 
     it('refuses nesting deeper than 5 levels, at create and while running', async () => {

@@ -29,6 +29,8 @@ export interface EngineOptions {
   registry: PluginRegistry;
   /** Clients acting for a stack's owner (trust-scoped); see plugins/types.ts. */
   clientsFor(stack: Stack): StackClients;
+  /** How long timeout_mins' minute is, in ms (60000; tests shorten it). */
+  minuteMs?: number;
   /** Called once a top-level stack is deleted (to delete its trust). */
   onDeleted?(stack: Stack): Promise<void>;
 }
@@ -219,7 +221,7 @@ export class Engine {
     const controller = new AbortController();
     this.#controllers.set(stack.id, controller);
     const timeout = stack.timeoutMins && (op.kind === 'create' || op.kind === 'update')
-      ? setTimeout(() => controller.abort(new Interrupt('timeout', `${actionOf(op)} timed out`)), stack.timeoutMins * 60000) : undefined;
+      ? setTimeout(() => controller.abort(new Interrupt('timeout', 'Timed out')), stack.timeoutMins * 60000) : undefined;
     const rows = await stackResources(this.#db, stack.id);
     const run = new StackRun(this.#runDeps(), stack, rows, controller.signal, this.#facade(stack));
     const action = actionOf(op);

@@ -34,12 +34,12 @@ export interface TestEngine {
   close(): Promise<void>;
 }
 
-export async function createTestEngine(engineKind: DbEngine = 'sqlite', extra: readonly ResourcePlugin[] = []): Promise<TestEngine> {
+export async function createTestEngine(engineKind: DbEngine = 'sqlite', extra: readonly ResourcePlugin[] = [], opts: { minuteMs?: number } = {}): Promise<TestEngine> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-orch-test-'));
   const tdb: TestDatabase<OrchestrationTables> = await openTestDatabase<OrchestrationTables>({ service: 'orchestration', engine: engineKind, dataDir, migrations: orchestrationMigrations });
   const db = tdb.database.db;
   const registry = createRegistry(extra);
-  const make = (): Promise<Engine> => Engine.create({ db, log: silentLogger(), registry, clientsFor: (s) => stackClients(db, s, NO_SERVICES, async () => 'unused') });
+  const make = (): Promise<Engine> => Engine.create({ db, log: silentLogger(), registry, ...opts, clientsFor: (s) => stackClients(db, s, NO_SERVICES, async () => 'unused') });
   let engine = await make();
   const wait = async (id: StackId): Promise<Stack> => {
     await engine.run(id);
