@@ -2,6 +2,7 @@
  * What every orchestration route module receives, and the caller of a request with its policy checks.
  * Built once in index.ts.
  */
+import type { ConstraintChecker } from './hot/index.js';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from '../platform/log.js';
 import type { PolicyEnforcer } from '../platform/policy/enforcer.js';
@@ -24,6 +25,8 @@ export interface OrchestrationContext {
   readonly trusts?: TrustPlumbing | undefined;
   /** The token of whoever asked to delete a stack, by stack id: only the trustor may delete its trust. */
   readonly pendingTrustDeletes: Map<string, string>;
+  /** Checks parameters' custom constraints (nova.flavor, glance.image, …) as the caller (constraints.ts). */
+  readonly checkerFor: (token: string) => ConstraintChecker;
 }
 
 /** The caller of a request, with what policy checks need. */

@@ -26,6 +26,7 @@ import { infoRoutes } from './api/info.js';
 import { snapshotRoutes } from './api/snapshots.js';
 import { softwareRoutes } from './api/software.js';
 import { serviceClients, stackClients } from './plugins/stack-clients.js';
+import { customConstraints } from './constraints.js';
 import { handleSignalRoutes } from './handle-signals.js';
 
 export type { OrchestrationTables } from './tables.js';
@@ -64,6 +65,7 @@ export async function createOrchestrationService(deps: ServiceDeps<Orchestration
   const ctx: OrchestrationContext = {
     log, db: deps.database.db, engine, baseUrl: serviceUrl(deps.config, 'orchestration'),
     enforcer: new PolicyEnforcer(orchestrationPolicyRules), trusts, pendingTrustDeletes,
+    checkerFor: (token) => customConstraints(services, token),
   };
   const app = createHttpApp({ logger: log, renderFault: heatFaults(serviceUrl(deps.config, 'identity')), bodyLimit: BODY_LIMIT });
   installAuth(app, deps.validator);

@@ -90,7 +90,7 @@ export function stackRoutes(app: FastifyInstance, ctx: OrchestrationContext): vo
     const body = asBody(request.body);
     const name = stackName(body);
     if (await findStackByName(ctx.db, caller.projectId, name)) throw stackExists(name);
-    const definition = await resolveDefinition(ctx.engine.registry, createInput(body));
+    const definition = await resolveDefinition(ctx.engine.registry, createInput(body), { checker: ctx.checkerFor(caller.auth.token) });
     if (await countStacks(ctx.db, caller.projectId) >= LIMITS.maxStacksPerProject) {
       throw requestLimitExceeded(`You have reached the maximum stacks per tenant, ${LIMITS.maxStacksPerProject}. Please delete some stacks.`);
     }
@@ -109,7 +109,7 @@ export function stackRoutes(app: FastifyInstance, ctx: OrchestrationContext): vo
     caller.authorize('stacks:preview');
     const body = asBody(request.body);
     const name = stackName(body);
-    const definition = await resolveDefinition(ctx.engine.registry, createInput(body));
+    const definition = await resolveDefinition(ctx.engine.registry, createInput(body), { checker: ctx.checkerFor(caller.auth.token) });
     return { stack: previewCreate(ctx, requestBase(ctx, request), caller, name, definition, body) };
   });
 
@@ -148,11 +148,11 @@ export function stackRoutes(app: FastifyInstance, ctx: OrchestrationContext): vo
   app.get<StackParams>('/v1/:tenant/stacks/:name/:id/files', async (request) => (await load(request, 'stacks:files')).stack.definition.files);
 
   const update = (patch: boolean) => async (request: FastifyRequest<StackParams>, reply: import('fastify').FastifyReply) => {
-    const { stack } = await load(request, patch ? 'stacks:update_patch' : 'stacks:update');
+    const { stack, caller } = await load(request, patch ? 'stacks:update_patch' : 'stacks:update');
     if (stack.deletedAt) throw stackNotFound(request.params.name);
     assertIdle(stack);
     const body = asBody(request.body);
-    const target = await resolveDefinition(ctx.engine.registry, updateInput(body, stack.definition, patch), { previous: stack.definition.resolved });
+    const target = await resolveDefinition(ctx.engine.registry, updateInput(body, stack.definition, patch), { previous: stack.definition.resolved, checker: ctx.checkerFor(caller.auth.token) });
     // Heat keeps the update's disable_rollback for the stack (a later PATCH without it keeps this one).
     stack.disableRollback = disableRollback(body) ?? stack.disableRollback;
     const rollback = !stack.disableRollback;
@@ -167,9 +167,9 @@ export function stackRoutes(app: FastifyInstance, ctx: OrchestrationContext): vo
   app.patch<StackParams>('/v1/:tenant/stacks/:name/:id', update(true));
 
   const preview = (patch: boolean) => async (request: FastifyRequest<StackParams>) => {
-    const { stack } = await load(request, 'stacks:preview_update');
+    const { stack, caller } = await load(request, 'stacks:preview_update');
     const body = asBody(request.body);
-    const target = await resolveDefinition(ctx.engine.registry, updateInput(body, stack.definition, patch), { previous: stack.definition.resolved });
+    const target = await resolveDefinition(ctx.engine.registry, updateInput(body, stack.definition, patch), { previous: stack.definition.resolved, checker: ctx.checkerFor(caller.auth.token) });
     return { resource_changes: await previewUpdate(ctx, stack, target, queryBool(request, 'show_nested')) };
   };
   app.put<StackParams>('/v1/:tenant/stacks/:name/:id/preview', preview(false));
