@@ -11,6 +11,7 @@ import { LIMITS, type StackDefinition } from '../model.js';
 import { requestLimitExceeded, validationFailed } from '../errors.js';
 import type { PluginRegistry, ResourcePlugin } from '../plugins/types.js';
 import { templateResourcePlugin } from '../plugins/template-resource.js';
+import { withImplicit } from './implicit.js';
 
 export interface Prepared {
   readonly def: StackDefinition;
@@ -141,7 +142,8 @@ export function prepare(registry: PluginRegistry, def: StackDefinition): Prepare
 function prepareLoaded(registry: PluginRegistry, def: StackDefinition, template: Template, environment: Environment): Prepared {
   const conditions = evaluateConditions(template, def.resolved);
   const resources = new Map(activeResources(template, conditions).map((r) => [r.name, r] as const));
-  const requires = dependencies(template, conditions);
+  // Heat's implicit edges too (a server waits for its network's subnets, …): templates rely on them.
+  const requires = withImplicit(dependencies(template, conditions), resources);
   const plugins = new Map<string, ResourcePlugin>();
   const prepared: Prepared = {
     def, template, environment, conditions, resources, requires,
