@@ -232,7 +232,7 @@ for (const { engine, skip } of ENGINES) {
       assert.equal(schema.properties.length.default, 32);
       assert.equal(schema.attributes.value.type, 'string');
       const generated = await t.ok(200, 'GET', `/v1/${P}/resource_types/OS::Heat::Value/template?template_type=hot`, undefined, member.token);
-      assert.deepEqual(generated.resources.resource.properties.value, { get_param: 'value' });
+      assert.deepEqual(generated.resources.Value.properties.value, { get_param: 'value' });
       assert.equal((await t.call('GET', `/v1/${P}/resource_types/OS::Nope`, undefined, member.token)).statusCode, 404);
       const versions = (await t.ok(200, 'GET', `/v1/${P}/template_versions`, undefined, member.token)).template_versions;
       assert.ok(versions.some((x: { version: string }) => x.version === 'heat_template_version.2021-04-16'));

@@ -68,6 +68,11 @@ export async function createOrchestrationService(deps: ServiceDeps<Orchestration
     checkerFor: (token) => customConstraints(services, token),
   };
   const app = createHttpApp({ logger: log, renderFault: heatFaults(serviceUrl(deps.config, 'identity')), bodyLimit: BODY_LIMIT });
+  // heat-api (webob) answers JSON as plain `application/json`; clients and heat_tempest_plugin compare it whole.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', 'application/json');
+    return payload;
+  });
   installAuth(app, deps.validator);
   for (const register of [infoRoutes, lookupRoutes, stackRoutes, resourceRoutes, snapshotRoutes, handleSignalRoutes, softwareRoutes]) register(app, ctx);
   return {

@@ -7,6 +7,7 @@ import { functionsOf, HOT_VERSIONS, loadTemplate, type HotVersion, type Paramete
 import { callerOf, queryBool, queryOne, requestBase, type OrchestrationContext } from '../context.js';
 import { resourceTypeNotFound, templateVersionNotFound } from '../errors.js';
 import { resolveDefinition } from '../engine/definition.js';
+import { now } from '../model.js';
 import type { PropertySchema, ResourcePlugin } from '../plugins/types.js';
 import { asBody, createInput } from './bodies.js';
 
@@ -15,7 +16,7 @@ type TypeParams = { Params: { tenant: string; type: string } };
 type VersionParams = { Params: { tenant: string; version: string } };
 
 /** Set once at start: the engine's "started" time for /services. */
-const STARTED = new Date().toISOString();
+const STARTED = now();
 const REVISION = '21.0.0';
 
 const PARAM_TYPES: Readonly<Record<string, string>> = { string: 'String', number: 'Number', comma_delimited_list: 'CommaDelimitedList', json: 'Json', boolean: 'Boolean' };
@@ -70,19 +71,23 @@ function schemaOf(p: ResourcePlugin): Record<string, unknown> {
 
 const HOT_PARAM_TYPE: Readonly<Record<string, string>> = { string: 'string', integer: 'number', number: 'number', boolean: 'boolean', list: 'comma_delimited_list', map: 'json', any: 'json' };
 
-/** The template /resource_types/{type}/template generates: a parameter per property, an output per attribute. */
+/**
+ * The template /resource_types/{type}/template generates: a parameter per property, an output per
+ * attribute, the resource named after the type's last part (OS::Heat::TestResource → TestResource).
+ */
 function generatedTemplate(p: ResourcePlugin, hot: boolean): Record<string, unknown> {
+  const name = p.type.split('::').pop() ?? 'resource';
   const parameters = Object.fromEntries(Object.entries(p.properties).map(([k, v]) => [k, {
     type: hot ? HOT_PARAM_TYPE[v.type] : (PARAM_TYPES[HOT_PARAM_TYPE[v.type] ?? 'string'] ?? 'String'), description: v.description ?? '',
     ...(v.default !== undefined ? { default: v.default } : {}),
   }]));
   const props = Object.fromEntries(Object.keys(p.properties).map((k) => [k, hot ? { get_param: k } : { Ref: k }]));
   const outputs = Object.fromEntries(Object.entries({ ...p.attributes, show: { description: 'Detailed information about resource.' } }).map(([k, v]) => [k, {
-    description: v.description, value: hot ? { get_attr: ['resource', k] } : { 'Fn::GetAtt': ['resource', k] },
+    description: v.description, value: hot ? { get_attr: [name, k] } : { 'Fn::GetAtt': [name, k] },
   }]));
   return hot
-    ? { heat_template_version: '2016-10-14', description: `Initial template of ${p.type}`, parameters, resources: { resource: { type: p.type, properties: props } }, outputs }
-    : { HeatTemplateFormatVersion: '2012-12-12', Description: `Initial template of ${p.type}`, Parameters: parameters, Resources: { resource: { Type: p.type, Properties: props } }, Outputs: outputs };
+    ? { heat_template_version: '2016-10-14', description: `Initial template of ${p.type}`, parameters, resources: { [name]: { type: p.type, properties: props } }, outputs }
+    : { HeatTemplateFormatVersion: '2012-12-12', Description: `Initial template of ${p.type}`, Parameters: parameters, Resources: { [name]: { Type: p.type, Properties: props } }, Outputs: outputs };
 }
 
 function versionOf(text: string): HotVersion {
@@ -102,7 +107,8 @@ export function infoRoutes(app: FastifyInstance, ctx: OrchestrationContext): voi
     const caller = callerOf(ctx, request, request.params.tenant);
     caller.authorize('stacks:validate_template');
     const input = createInput(asBody(request.body));
-    const def = await resolveDefinition(ctx.engine.registry, input);
+    // Parameters without a value are fine here (Heat validates the template, not a stack's values).
+    const def = await resolveDefinition(ctx.engine.registry, input, { allowMissing: true, checker: ctx.checkerFor(caller.auth.token) });
     const t = loadTemplate(def.template, def.files);
     const given = input.params ?? {};
     const out: Record<string, unknown> = {

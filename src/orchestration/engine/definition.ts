@@ -54,14 +54,14 @@ export function pluginFor(registry: PluginRegistry, env: Environment, type: stri
  * static check of the template, known resource types, limits.
  */
 export async function resolveDefinition(
-  registry: PluginRegistry, input: DefinitionInput, opts: { checker?: ConstraintChecker; previous?: Record<string, unknown> } = {},
+  registry: PluginRegistry, input: DefinitionInput, opts: { checker?: ConstraintChecker; previous?: Record<string, unknown>; allowMissing?: boolean } = {},
 ): Promise<StackDefinition> {
   checkTemplateSize(input.template);
   const files = input.files ?? {};
   const template = loadTemplate(input.template, files);
   const environment = mergeEnvironments(loadEnvironment(input.environment ?? {}));
   const params = { ...(environment.parameters as Record<string, unknown>), ...(input.params ?? {}) };
-  const resolved = await resolveParameters(template, environment, params, opts.checker, opts.previous);
+  const resolved = await resolveParameters(template, environment, params, opts.checker, opts.previous, { allowMissing: opts.allowMissing === true });
   const def: StackDefinition = { template: input.template, environment: input.environment ?? {}, files, params, resolved };
   const prepared = prepareLoaded(registry, def, template, environment);
   // Static ResourceGroup counts are known now: a group of 5,000 is refused before anything is made.

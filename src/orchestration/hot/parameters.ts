@@ -269,7 +269,7 @@ function checkConstraintsSync(def: ParameterDef, value: unknown): void {
  */
 export async function resolveParameters(
   t: Template, env: Environment, given: Record<string, unknown>, checker?: ConstraintChecker,
-  previous?: ParameterValues, options: { existing?: boolean } = {},
+  previous?: ParameterValues, options: { existing?: boolean; allowMissing?: boolean } = {},
 ): Promise<ParameterValues> {
   for (const k of Object.keys(env.parameters)) {
     if (!Object.hasOwn(t.parameters, k)) throw new TemplateError(`The Parameter (${k}) was not defined in template.`, ['parameters', k], { heatType: 'UnknownUserParameter' });
@@ -287,7 +287,11 @@ export async function resolveParameters(
     else if (options.existing === true && previous !== undefined && Object.hasOwn(previous, def.name)) raw = previous[def.name];
     else if (Object.hasOwn(env.parameterDefaults, def.name) && env.parameterDefaults[def.name] !== null) raw = env.parameterDefaults[def.name];
     else raw = def.default;
-    if (raw === undefined || raw === null) throw new TemplateError(`The Parameter (${def.name}) was not provided.`, path, { heatType: 'UserParameterMissing' });
+    if (raw === undefined || raw === null) {
+      // /validate checks a template without values, as Heat's validate_template does (validate_value=False).
+      if (options.allowMissing === true) continue;
+      throw new TemplateError(`The Parameter (${def.name}) was not provided.`, path, { heatType: 'UserParameterMissing' });
+    }
     let value: unknown;
     try {
       value = convert(def, raw);
