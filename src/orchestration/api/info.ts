@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { functionsOf, HOT_VERSIONS, loadTemplate, type HotVersion, type ParameterDef } from '../hot/index.js';
 import { callerOf, queryBool, queryOne, requestBase, type OrchestrationContext } from '../context.js';
-import { resourceTypeNotFound, templateVersionNotFound } from '../errors.js';
+import { badRequest, resourceTypeNotFound, templateVersionNotFound } from '../errors.js';
 import { resolveDefinition } from '../engine/definition.js';
 import { now } from '../model.js';
 import type { PropertySchema, ResourcePlugin } from '../plugins/types.js';
@@ -150,6 +150,8 @@ export function infoRoutes(app: FastifyInstance, ctx: OrchestrationContext): voi
   app.get<TypeParams>('/v1/:tenant/resource_types/:type/template', async (request) => {
     callerOf(ctx, request, request.params.tenant).authorize('stacks:generate_template');
     const kind = queryOne(request, 'template_type') ?? 'cfn';
+    // Heat's generate_template refuses any other type with a 400 naming it (param_utils.extract_template_type).
+    if (kind !== 'cfn' && kind !== 'hot') throw badRequest(`Template type is not supported: Invalid template type "${kind}", valid types are: cfn, hot.`);
     return generatedTemplate(plugin(request.params.type), kind === 'hot');
   });
 
