@@ -27,6 +27,7 @@ import { destroyHost } from '../src/agent/index.js';
 import { DisposableStore } from '../src/platform/lifecycle.js';
 import { processTree, rssSplit } from './lib/memory.js';
 import { waitForQuiet } from './lib/cpu.js';
+import { positive } from './lib/options.js';
 
 const USAGE = `npm run bench -- [--only compute] [options]
   --boots N       servers timed from POST to ACTIVE and to sshd answering (20)
@@ -41,13 +42,6 @@ interface Options { boots: number; parallel: number; idle: number; image: string
 const V = 'compute 2.79';
 const HOST1 = 'bench-h1';
 const HOST2 = 'bench-h2';
-
-function positive(name: string, value: string | boolean | undefined, dflt: number): number {
-  if (value === undefined) return dflt;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${String(value)}`);
-  return n;
-}
 
 function parseOptions(argv: string[]): Options {
   // Not strict: `npm run bench` passes every bench the same arguments (the identity bench's too).

@@ -36,6 +36,7 @@ import { segmentNamespace, TABLE } from '../src/agent/netplane/names.js';
 import { DisposableStore } from '../src/platform/lifecycle.js';
 import { processTree } from './lib/memory.js';
 import { waitForQuiet } from './lib/cpu.js';
+import { positive } from './lib/options.js';
 
 const USAGE = `npm run bench -- --only network [options]
   --ports N        ports created and deleted per mode, unbound and bound (200)
@@ -48,13 +49,6 @@ interface Options { ports: number; concurrency: number; fips: number; seconds: n
 
 const HOST1 = 'bench-h1';
 const HOST2 = 'bench-h2';
-
-function positive(name: string, value: string | boolean | undefined, dflt: number): number {
-  if (value === undefined) return dflt;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${String(value)}`);
-  return n;
-}
 
 function parseOptions(argv: string[]): Options {
   // Not strict: `npm run bench` passes every bench the same arguments.

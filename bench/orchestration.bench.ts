@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT, startTestCloud, type TestCloud } from '../test/support/cloud.js';
 import { processTree, rssNow, rssSplit } from './lib/memory.js';
 import { waitForQuiet } from './lib/cpu.js';
+import { positive } from './lib/options.js';
 
 const USAGE = `npm run bench -- --only orchestration [options]
   --resources N   RandomStrings in the wide stack (200)
@@ -48,13 +49,6 @@ const BASELINE = {
 
 /** The issue's targets through the REST API, in seconds. */
 const TARGETS = { wideCreate: 0.5, chainCreate: 0.25 } as const;
-
-function positive(name: string, value: string | boolean | undefined, dflt: number): number {
-  if (value === undefined) return dflt;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${String(value)}`);
-  return n;
-}
 
 function parseOptions(argv: string[]): Options {
   // Not strict: `npm run bench` passes every bench the same arguments.
