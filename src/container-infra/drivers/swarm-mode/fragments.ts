@@ -1,0 +1,214 @@
+/**
+ * The boot scripts (user_data) of a swarm-mode cluster's nodes, POSIX sh for the `debian-12-docker`
+ * image (sh, openssl, curl, sed, awk, docker; no python, no jq). The templates put them into the stack's
+ * `files` and fill in the `@@NAME@@` placeholders with str_replace.
+ *
+ * Both scripts run once per server (Flotilla's init runs user data once per instance) and are idempotent
+ * besides: each step checks what is already there (a key, a signed certificate, an engine with this
+ * configuration, a swarm this node is in), so running one again does no harm. After a reboot the image's
+ * boot hook starts the engine from the /etc/docker/daemon.json written here, and the engine rejoins its
+ * swarm by itself. Progress goes to the console (`openstack console log show`), prefixed `swarm-…:`.
+ *
+ * Node identity: each server is named `<stack name>-<master|node>-<index>` by the template, and Flotilla's
+ * compute makes the server's hostname from its name, which Swarm reports as the node's hostname. The
+ * engine also carries the labels `flotilla.server_id` (the server's id, from the config drive or the
+ * metadata service), `flotilla.cluster_uuid` and `flotilla.role`, which the Docker API shows as the
+ * node's Description.Engine.Labels: the conductor maps nodes to servers by that label, or by hostname.
+ */
+
+/** Shared functions: logging, the server's id, daemon.json, the engine restart, JSON helpers. */
+const COMMON = String.raw`
+set -u
+ROLE_NAME=${'$'}{ROLE_NAME:-swarm-node}
+say() { echo "$ROLE_NAME: $*"; }
+t0=$(date +%s)
+elapsed() { echo $(( $(date +%s) - t0 )); }
+
+# The server's id: the config drive Flotilla's agent mounts, else Nova's metadata service.
+server_id() {
+  id=$(cat /run/flotilla/config/flotilla/instance-id 2>/dev/null)
+  if [ -z "$id" ]; then
+    id=$(curl -fsS --max-time 5 http://169.254.169.254/openstack/latest/meta_data.json 2>/dev/null | sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p')
+  fi
+  echo "$id"
+}
+
+# A JSON list of strings from a comma-separated list ("" → []).
+json_list() {
+  echo "$1" | awk -F, '{ out = ""; for (i = 1; i <= NF; i++) { gsub(/^ +| +$/, "", $i); if ($i != "") out = out (out == "" ? "" : ",") "\"" $i "\"" } print "[" out "]" }'
+}
+
+# Writes /etc/docker/daemon.json from $1 (the JSON text); returns 0 when it changed.
+write_daemon_json() {
+  mkdir -p /etc/docker
+  if [ -f /etc/docker/daemon.json ] && [ "$(cat /etc/docker/daemon.json)" = "$1" ]; then return 1; fi
+  printf '%s\n' "$1" > /etc/docker/daemon.json.new
+  mv /etc/docker/daemon.json.new /etc/docker/daemon.json
+  return 0
+}
+
+engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+# (Re)starts the engine so that it runs with daemon.json: the image's service script when it has one.
+restart_engine() {
+  if [ -x /usr/local/sbin/flotilla-dockerd ]; then
+    if [ "$1" = changed ]; then /usr/local/sbin/flotilla-dockerd restart; else /usr/local/sbin/flotilla-dockerd start; fi
+    return $?
+  fi
+  if [ "$1" = changed ] && [ -s /var/run/docker.pid ]; then
+    p=$(cat /var/run/docker.pid)
+    kill "$p" 2>/dev/null
+    n=0; while kill -0 "$p" 2>/dev/null && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+  fi
+  if ! engine_answers; then
+    rm -f /var/run/docker.pid
+    setsid dockerd >>/var/log/dockerd.log 2>&1 </dev/null &
+  fi
+  n=0
+  while ! engine_answers; do
+    [ $n -ge 600 ] && { tail -n 20 /var/log/dockerd.log; return 1; }
+    sleep 0.1; n=$((n + 1))
+  done
+}
+
+swarm_state() { docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null; }
+
+# Signals this node's wait condition ($1 SUCCESS|FAILURE, $2 reason, $3 data as JSON), retrying.
+notify() {
+  body="{\"status\": \"$1\", \"reason\": \"$2\", \"data\": $3, \"id\": \"1\"}"
+  n=0
+  until @@WC_NOTIFY@@ --fail -s -o /dev/null --max-time 10 --data-binary "$body"; do
+    n=$((n + 1))
+    [ $n -ge 60 ] && { say "could not signal the wait condition"; return 1; }
+    sleep 1
+  done
+}
+
+fail() {
+  say "FAILED: $1"
+  notify FAILURE "$1" null
+  exit 1
+}
+`;
+
+/**
+ * The first master: engine with TLS (a key and CSR made here, signed by the cluster CA through the
+ * metadata service), `docker swarm init`, then the join tokens as its wait condition's data.
+ */
+export const MASTER_SH = String.raw`#!/bin/sh
+# Flotilla swarm-mode master of cluster @@CLUSTER_UUID@@ (rendered by the container-infra driver).
+ROLE_NAME=swarm-master
+` + COMMON + String.raw`
+CLUSTER_UUID='@@CLUSTER_UUID@@'
+FIXED_IP='@@FIXED_IP@@'
+FLOATING_IP='@@FLOATING_IP@@'
+TLS='@@TLS@@'
+REGISTRIES='@@INSECURE_REGISTRIES@@'
+SERVER_ID=$(server_id)
+say "configuring the swarm master (server $SERVER_ID, $FIXED_IP, floating ${'$'}{FLOATING_IP:-none}, TLS $TLS)"
+
+D=/etc/docker
+mkdir -p "$D"
+labels="\"flotilla.server_id=$SERVER_ID\", \"flotilla.cluster_uuid=$CLUSTER_UUID\", \"flotilla.role=master\""
+common="\"labels\": [$labels], \"insecure-registries\": $(json_list "$REGISTRIES"), \"log-driver\": \"json-file\", \"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"3\"}"
+
+if [ "$TLS" = on ]; then
+  cat > "$D/ca.pem" <<'FLOTILLA_CA_EOF'
+@@CA_CERT@@
+FLOTILLA_CA_EOF
+  if [ ! -s "$D/server-key.pem" ]; then
+    say "making the engine's key"
+    (umask 077; openssl genrsa -out "$D/server-key.pem" 2048 2>/dev/null) || fail "openssl could not make a key"
+  fi
+  # A certificate the current CA signed, for this key, is kept; else a new one is asked for.
+  if ! { [ -s "$D/server.pem" ] && openssl verify -CAfile "$D/ca.pem" "$D/server.pem" >/dev/null 2>&1 \
+      && [ "$(openssl x509 -noout -pubkey -in "$D/server.pem" 2>/dev/null)" = "$(openssl pkey -pubout -in "$D/server-key.pem" 2>/dev/null)" ]; }; then
+    sans="IP:$FIXED_IP,IP:127.0.0.1,DNS:$(hostname),DNS:localhost"
+    [ -n "$FLOATING_IP" ] && sans="$sans,IP:$FLOATING_IP"
+    openssl req -new -key "$D/server-key.pem" -subj "/CN=swarm-master" -addext "subjectAltName=$sans" \
+      -addext "extendedKeyUsage=serverAuth,clientAuth" -out "$D/server.csr" 2>/dev/null || fail "openssl could not make the CSR"
+    csr=$(awk '{ printf "%s\\n", $0 }' "$D/server.csr")
+    say "asking the cluster CA to sign the engine's certificate (SANs $sans)"
+    n=0
+    while :; do
+      answer=$(curl -sS --max-time 15 -X POST http://169.254.169.254/container-infra/v1/certificates \
+        -H 'X-Auth-Token: @@SIGNING_SECRET@@' -H 'OpenStack-API-Version: container-infra latest' \
+        -H 'Content-Type: application/json' -H 'Accept: application/json' \
+        -d "{\"cluster_uuid\": \"$CLUSTER_UUID\", \"csr\": \"$csr\"}" -w '\n%{http_code}' 2>&1)
+      code=$(echo "$answer" | tail -n 1)
+      [ "$code" = 200 ] || [ "$code" = 201 ] && break
+      n=$((n + 1))
+      [ $n -ge 30 ] && fail "the certificate was not signed: $code $(echo "$answer" | head -c 300)"
+      sleep 1
+    done
+    echo "$answer" | sed '$d' | tr -d '\n' | sed -n 's/.*"pem": *"\([^"]*\)".*/\1/p' | sed -e 's/\\n/\n/g' -e 's/\\\//\//g' > "$D/server.pem.new"
+    openssl verify -CAfile "$D/ca.pem" "$D/server.pem.new" >/dev/null 2>&1 || fail "the signed certificate does not verify against the cluster CA"
+    mv "$D/server.pem.new" "$D/server.pem"
+    say "certificate signed ($(elapsed) s)"
+  fi
+  json="{\"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2376\"], \"tls\": true, \"tlsverify\": true, \"tlscacert\": \"$D/ca.pem\", \"tlscert\": \"$D/server.pem\", \"tlskey\": \"$D/server-key.pem\", $common}"
+else
+  json="{\"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2375\"], $common}"
+fi
+
+if write_daemon_json "$json"; then change=changed; else change=same; fi
+restart_engine "$change" || fail "the Docker engine did not start"
+say "engine $(docker version --format '{{.Server.Version}}') running ($(elapsed) s)"
+
+state=$(swarm_state)
+if [ "$state" != active ]; then
+  [ "$state" = error ] && docker swarm leave --force >/dev/null 2>&1
+  docker swarm init --advertise-addr "$FIXED_IP" --listen-addr "$FIXED_IP:2377" --dispatcher-heartbeat 2s >/dev/null \
+    || fail "docker swarm init failed"
+  say "swarm initialised ($(elapsed) s)"
+else
+  say "already in a swarm"
+fi
+worker=$(docker swarm join-token -q worker) || fail "no worker join token"
+manager=$(docker swarm join-token -q manager) || fail "no manager join token"
+notify SUCCESS "swarm initialised" "{\"worker\": \"$worker\", \"manager\": \"$manager\", \"address\": \"$FIXED_IP:2377\"}" || exit 1
+say "done ($(elapsed) s)"
+`;
+
+/**
+ * A worker (or an extra manager): an engine on its unix socket only, then `docker swarm join` with the
+ * token the first master's wait condition carries; signals its own wait condition once it is in.
+ */
+export const NODE_SH = String.raw`#!/bin/sh
+# Flotilla swarm-mode @@ROLE@@ of cluster @@CLUSTER_UUID@@ (rendered by the container-infra driver).
+ROLE_NAME=swarm-@@ROLE@@
+` + COMMON + String.raw`
+CLUSTER_UUID='@@CLUSTER_UUID@@'
+ROLE='@@ROLE@@'
+FIXED_IP='@@FIXED_IP@@'
+MANAGER='@@MANAGER_ADDRESS@@'
+REGISTRIES='@@INSECURE_REGISTRIES@@'
+# The first master's wait condition data: {"1": {"worker": "SWMTKN-…", "manager": "SWMTKN-…", "address": "ip:2377"}}.
+JOIN_DATA='@@SWARM_JOIN@@'
+SERVER_ID=$(server_id)
+say "configuring a swarm $ROLE (server $SERVER_ID, $FIXED_IP, manager $MANAGER)"
+
+token=$(echo "$JOIN_DATA" | sed -n "s/.*\"$ROLE\": *\"\([^\"]*\)\".*/\1/p")
+[ -n "$token" ] || fail "no $ROLE join token in the master's data"
+
+labels="\"flotilla.server_id=$SERVER_ID\", \"flotilla.cluster_uuid=$CLUSTER_UUID\", \"flotilla.role=$ROLE\""
+json="{\"hosts\": [\"unix:///var/run/docker.sock\"], \"labels\": [$labels], \"insecure-registries\": $(json_list "$REGISTRIES"), \"log-driver\": \"json-file\", \"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"3\"}}"
+if write_daemon_json "$json"; then change=changed; else change=same; fi
+restart_engine "$change" || fail "the Docker engine did not start"
+say "engine $(docker version --format '{{.Server.Version}}') running ($(elapsed) s)"
+
+n=0
+while [ "$(swarm_state)" != active ]; do
+  [ "$(swarm_state)" = error ] && docker swarm leave --force >/dev/null 2>&1
+  if [ "$(swarm_state)" = inactive ]; then
+    out=$(docker swarm join --token "$token" --advertise-addr "$FIXED_IP" --listen-addr "$FIXED_IP:2377" "$MANAGER:2377" 2>&1) && break
+    say "join: $out"
+  fi
+  n=$((n + 1))
+  [ $n -ge 60 ] && fail "could not join the swarm at $MANAGER: $out"
+  sleep 1
+done
+say "joined the swarm as a $ROLE ($(elapsed) s)"
+notify SUCCESS "joined" "\"$(docker info --format '{{.Swarm.NodeID}}')\"" || exit 1
+say "done ($(elapsed) s)"
+`;

@@ -1,0 +1,179 @@
+/**
+ * The swarm-mode driver's rendering, without a cloud: the stack it renders passes the orchestration
+ * API's /validate (an in-process service), its parameters follow the cluster's inputs, and the boot
+ * scripts are valid sh whose JSON and token handling works under the real /bin/sh, sed and awk.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { asId } from '../../../platform/ids.js';
+import type { ClusterTemplate } from '../../model.js';
+import { createTestOrchestration, type TestOrchestration } from '../../../orchestration/testing.js';
+import { defaultDrivers, DriverError, KUBERNETES_UNAVAILABLE, type StackInput } from '../index.js';
+import { readOutputs, render, swarmModeDriver } from './index.js';
+import { MASTER_SH, NODE_SH } from './fragments.js';
+import { MASTER_SCRIPT_NAME, NODE_SCRIPT_NAME, NODE_TEMPLATE_NAME } from './templates.js';
+
+const TEMPLATE: ClusterTemplate = {
+  uuid: asId<'ClusterTemplateId'>('2b9e1f0a-0000-4000-8000-000000000001'), name: 'swarm', projectId: 'p', userId: 'u', coe: 'swarm-mode',
+  imageId: 'debian-12-docker', clusterDistro: 'debian', serverType: 'vm', flavorId: 'm1.small', masterFlavorId: 'm1.small', keypairId: null,
+  dnsNameserver: null, externalNetworkId: 'public', fixedNetwork: null, fixedSubnet: null, networkDriver: 'docker', volumeDriver: null,
+  apiserverPort: null, dockerVolumeSize: null, dockerStorageDriver: null, httpProxy: null, httpsProxy: null, noProxy: null, registryEnabled: false,
+  insecureRegistry: null, labels: {}, tlsDisabled: false, public: false, hidden: false, masterLbEnabled: false, floatingIpEnabled: true, tags: null,
+  createdAt: '2026-01-01T00:00:00Z', updatedAt: null,
+};
+
+function input(over: Partial<StackInput> = {}): StackInput {
+  return {
+    cluster: {
+      uuid: asId<'ClusterId'>('5c1a7e2b-0000-4000-8000-000000000002'), name: 'c1', keypair: null, fixedNetwork: null, fixedSubnet: null,
+      floatingIpEnabled: true, masterLbEnabled: false, dockerVolumeSize: null, createTimeout: 60,
+    },
+    template: TEMPLATE,
+    nodegroups: [
+      { role: 'master', name: 'default-master', count: 1, flavorId: 'm1.small', imageId: 'debian-12-docker' },
+      { role: 'worker', name: 'default-worker', count: 2, flavorId: 'm1.small', imageId: 'debian-12-docker' },
+    ],
+    labels: {},
+    tlsDisabled: false,
+    caCertPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    nodeSigningSecret: 'mcs.secret',
+    ...over,
+  };
+}
+
+describe('swarm-mode rendering', () => {
+  it('maps the cluster onto the template\'s parameters', () => {
+    const d = render(input({ labels: { fixed_subnet_cidr: '10.9.0.0/24', swarm_strategy: 'spread', docker_volume_size: '5' } }));
+    assert.equal(d.parameters.fixed_subnet_cidr, '10.9.0.0/24');
+    assert.equal(d.parameters.number_of_nodes, 2);
+    assert.equal(d.parameters.number_of_secondary_masters, 0);
+    assert.equal(d.parameters.external_network, 'public');
+    assert.equal(d.parameters.tls_disabled, false);
+    assert.equal(d.parameters.signing_secret, 'mcs.secret');
+    assert.equal(d.parameters.wait_timeout, 3600);
+    assert.deepEqual(Object.keys(d.files).sort(), [MASTER_SCRIPT_NAME, NODE_SCRIPT_NAME, NODE_TEMPLATE_NAME].sort());
+    assert.ok(d.notes.some((n) => n.startsWith('label swarm_strategy=spread ignored')), d.notes.join('\n'));
+    assert.ok(d.notes.some((n) => n.startsWith('docker_volume_size=5 ignored')), d.notes.join('\n'));
+  });
+
+  it('passes nodes_to_remove, extra masters, registries and no TLS', () => {
+    const d = render(input({
+      tlsDisabled: true, caCertPem: null, nodeSigningSecret: null, registries: ['10.0.0.1:5000'],
+      template: { ...TEMPLATE, insecureRegistry: 'reg.example:5000' },
+      nodegroups: [
+        { role: 'master', name: 'default-master', count: 3, flavorId: 'm1.small', imageId: 'img' },
+        { role: 'worker', name: 'default-worker', count: 1, flavorId: 'm1.medium', imageId: 'img2', nodesToRemove: ['s-1', 's-2'] },
+      ],
+    }));
+    assert.equal(d.parameters.nodes_to_remove, 's-1,s-2');
+    assert.equal(d.parameters.number_of_secondary_masters, 2);
+    assert.equal(d.parameters.node_flavor, 'm1.medium');
+    assert.equal(d.parameters.tls_disabled, true);
+    assert.equal(d.parameters.ca_cert, '');
+    assert.equal(d.parameters.insecure_registries, '10.0.0.1:5000,reg.example:5000');
+  });
+
+  it('refuses what it cannot make', () => {
+    assert.throws(() => render(input({ caCertPem: null })), DriverError);
+    assert.throws(() => render(input({ template: { ...TEMPLATE, externalNetworkId: null } })), /external_network_id/);
+    assert.throws(() => render(input({ labels: { fixed_subnet_cidr: 'ten' } })), /fixed_subnet_cidr/);
+    assert.throws(() => render(input({ nodegroups: [] })), /one master node group/);
+  });
+
+  it('the registry picks drivers by (server_type, os_distro, coe); Kubernetes refuses with its reason', () => {
+    const reg = defaultDrivers();
+    assert.equal(reg.forTemplate(TEMPLATE), swarmModeDriver);
+    assert.equal(reg.forTemplate({ ...TEMPLATE, clusterDistro: 'windows' }), undefined);
+    const k8s = reg.forTemplate({ ...TEMPLATE, coe: 'kubernetes' });
+    assert.ok(k8s);
+    assert.throws(() => k8s.stack(input()), (err: Error) => err instanceof DriverError && err.message === KUBERNETES_UNAVAILABLE);
+  });
+
+  it('reads the stack\'s outputs as the cluster\'s facts', () => {
+    const f = readOutputs({
+      api_address: 'tcp://198.19.0.5:2376', swarm_masters: ['198.19.0.5'], swarm_masters_private: ['10.0.0.3'], master_ids: ['m0'], master_names: ['c1-abc-master-0'],
+      swarm_nodes: ['198.19.0.6', '198.19.0.7'], swarm_nodes_private: ['10.0.0.4', '10.0.0.5'], node_ids: ['n0', 'n1'], node_names: ['c1-abc-node-0', 'c1-abc-node-1'],
+    });
+    assert.equal(f.apiAddress, 'tcp://198.19.0.5:2376');
+    assert.deepEqual(f.nodeIds, ['n0', 'n1']);
+    assert.deepEqual(f.nodes.map((n) => [n.serverId, n.name, n.role, n.privateAddress]), [
+      ['m0', 'c1-abc-master-0', 'master', '10.0.0.3'], ['n0', 'c1-abc-node-0', 'worker', '10.0.0.4'], ['n1', 'c1-abc-node-1', 'worker', '10.0.0.5'],
+    ]);
+  });
+});
+
+describe('swarm-mode templates through the orchestration API', () => {
+  let o: TestOrchestration;
+  before(async () => { o = await createTestOrchestration(); });
+  after(async () => { await o?.close(); });
+
+  for (const [what, over] of [
+    ['TLS, floating IPs', {}],
+    ['no TLS, no floating IPs, a fixed network', { tlsDisabled: true, caCertPem: null, nodeSigningSecret: null }],
+  ] as const) {
+    it(`validates (${what})`, async () => {
+      const d = render(input(over));
+      const params = { ...d.parameters };
+      if (what.includes('fixed network')) Object.assign(params, { floating_ip_enabled: false, fixed_network: 'net1', fixed_subnet: 'sub1' });
+      const v = await o.ok(200, 'POST', `/v1/${o.adminProject}/validate`, { template: d.template, files: d.files, environment: d.environment, parameters: params });
+      assert.ok(v.Parameters.number_of_nodes, JSON.stringify(v));
+      assert.equal(v.Parameters.signing_secret.NoEcho, 'true');
+    });
+  }
+});
+
+/** A rendered script with its placeholders filled as str_replace would. */
+function fill(script: string, values: Record<string, string>): string {
+  let out = script;
+  for (const [k, v] of Object.entries(values)) out = out.split(`@@${k}@@`).join(v);
+  return out;
+}
+
+describe('swarm-mode boot scripts', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-scripts-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const common = { CLUSTER_UUID: 'u', FIXED_IP: '10.0.0.3', FLOATING_IP: '', TLS: 'on', CA_CERT: 'x', SIGNING_SECRET: 's', INSECURE_REGISTRIES: '', WC_NOTIFY: 'curl -i -X POST http://x', ROLE: 'worker', MANAGER_ADDRESS: '10.0.0.3', SWARM_JOIN: '{}' };
+
+  it('are valid sh with every placeholder filled', () => {
+    for (const [name, script] of [['master', MASTER_SH], ['node', NODE_SH]]) {
+      const filled = fill(script!, common);
+      assert.doesNotMatch(filled, /@@[A-Z_]+@@/, `${name}: a placeholder left`);
+      const file = path.join(dir, `${name}.sh`);
+      fs.writeFileSync(file, filled);
+      const r = spawnSync('sh', ['-n', file], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+    }
+  });
+
+  it('take the join token for their role from the wait condition data', () => {
+    const data = JSON.stringify({ 1: { worker: 'SWMTKN-1-abc-w0rk', manager: 'SWMTKN-1-abc-m4n', address: '10.0.0.3:2377' } });
+    for (const role of ['worker', 'manager']) {
+      const out = execFileSync('sh', ['-c', `JOIN_DATA='${data}'; ROLE=${role}; echo "$JOIN_DATA" | sed -n "s/.*\\"$ROLE\\": *\\"\\([^\\"]*\\)\\".*/\\1/p"`], { encoding: 'utf8' });
+      assert.equal(out.trim(), role === 'worker' ? 'SWMTKN-1-abc-w0rk' : 'SWMTKN-1-abc-m4n');
+    }
+  });
+
+  it('escape a CSR into JSON and read a PEM back out of the answer', () => {
+    // The same awk and sed the master script runs.
+    const pem = '-----BEGIN CERTIFICATE REQUEST-----\nMIIC/ab+c\nZZ==\n-----END CERTIFICATE REQUEST-----\n';
+    fs.writeFileSync(path.join(dir, 'x.csr'), pem);
+    const escaped = execFileSync('sh', ['-c', `awk '{ printf "%s\\\\n", $0 }' ${dir}/x.csr`], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(`{"csr": "${escaped}"}`), { csr: pem });
+    const answer = `${JSON.stringify({ cluster_uuid: 'u', pem: pem.replace(/REQUEST/g, '') })}\n200`;
+    fs.writeFileSync(path.join(dir, 'answer'), answer);
+    const back = execFileSync('sh', ['-c', `cat ${dir}/answer | sed '$d' | tr -d '\\n' | sed -n 's/.*"pem": *"\\([^"]*\\)".*/\\1/p' | sed -e 's/\\\\n/\\n/g' -e 's/\\\\\\//\\//g'`], { encoding: 'utf8' });
+    assert.equal(back, pem.replace(/REQUEST/g, ''));
+  });
+
+  it('write the registries as a JSON list', () => {
+    const fn = /json_list\(\) \{\n([\s\S]*?)\n\}/.exec(MASTER_SH)![0];
+    for (const [given, want] of [['', []], ['a:5000', ['a:5000']], ['a:5000, b:5000', ['a:5000', 'b:5000']]] as const) {
+      const out = execFileSync('sh', ['-c', `${fn}\njson_list '${given}'`], { encoding: 'utf8' });
+      assert.deepEqual(JSON.parse(out), want);
+    }
+  });
+});
