@@ -131,7 +131,8 @@ export class DockerApi {
     return new Promise<T>((resolve, reject) => {
       const req = this.#transport.request({
         ...this.#target, method, path, agent: this.#agent,
-        headers: { accept: 'application/json', host: 'docker', ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
+        // Over a unix socket there is no host; over TLS the host checked against the certificate is the address's.
+        headers: { accept: 'application/json', ...(this.#target.socketPath ? { host: 'docker' } : {}), ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
