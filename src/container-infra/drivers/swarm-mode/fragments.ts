@@ -71,6 +71,21 @@ restart_engine() {
   done
 }
 
+# Labels and insecure registries take effect on SIGHUP (dockerd reloads them from daemon.json), which
+# is quicker than a restart; $1 is a label to wait for. Falls back to a restart.
+reload_engine() {
+  p=$(cat /var/run/docker.pid 2>/dev/null)
+  if [ -n "$p" ] && kill -HUP "$p" 2>/dev/null; then
+    n=0
+    while [ $n -lt 50 ]; do
+      docker info --format '{{join .Labels " "}}' 2>/dev/null | tr ' ' '\n' | grep -qxF "$1" && return 0
+      sleep 0.1; n=$((n + 1))
+    done
+    say "the engine did not reload its labels: restarting it"
+  fi
+  restart_engine changed
+}
+
 swarm_state() { docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null; }
 
 # Signals this node's wait condition ($1 SUCCESS|FAILURE, $2 reason, $3 data as JSON), retrying.
@@ -192,9 +207,14 @@ token=$(echo "$JOIN_DATA" | sed -n "s/.*\"$ROLE\": *\"\([^\"]*\)\".*/\1/p")
 [ -n "$token" ] || fail "no $ROLE join token in the master's data"
 
 labels="\"flotilla.server_id=$SERVER_ID\", \"flotilla.cluster_uuid=$CLUSTER_UUID\", \"flotilla.role=$ROLE\""
-json="{\"hosts\": [\"unix:///var/run/docker.sock\"], \"labels\": [$labels], \"insecure-registries\": $(json_list "$REGISTRIES"), \"log-driver\": \"json-file\", \"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"3\"}}"
-if write_daemon_json "$json"; then change=changed; else change=same; fi
-restart_engine "$change" || fail "the Docker engine did not start"
+# Only what dockerd reloads on SIGHUP (and its default unix socket): the engine the image started at boot
+# takes it without a restart. Its log options apply from the next start.
+json="{\"labels\": [$labels], \"insecure-registries\": $(json_list "$REGISTRIES"), \"log-driver\": \"json-file\", \"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"3\"}}"
+if write_daemon_json "$json" && engine_answers; then
+  reload_engine "flotilla.server_id=$SERVER_ID" || fail "the Docker engine did not start"
+else
+  restart_engine same || fail "the Docker engine did not start"
+fi
 say "engine $(docker version --format '{{.Server.Version}}') running ($(elapsed) s)"
 
 n=0
