@@ -14,6 +14,8 @@ export interface FaultInfo {
   type: string;
   /** The request's Accept header, for APIs whose error body follows it (Glance's, through webob). */
   accept?: string | undefined;
+  /** A body the fault brings whole (Magnum's microversion 406), for renderers that honour it. */
+  body?: unknown;
 }
 
 export interface RenderedFault {
@@ -49,7 +51,8 @@ const FASTIFY_CODES: Readonly<Record<string, { status: number; message?: string 
  */
 export function classify(err: unknown): FaultInfo {
   if (isFault(err)) {
-    return { status: err.status, message: err.message, headers: err.headers, type: err.name };
+    const own = (err as { body?: unknown }).body;
+    return { status: err.status, message: err.message, headers: err.headers, type: err.name, ...(own !== undefined ? { body: own } : {}) };
   }
   const e = (typeof err === 'object' && err !== null ? err : {}) as FastifyLikeError;
   if (e.validation !== undefined) {
@@ -246,6 +249,28 @@ export function heatFaults(identityUrl: string): FaultRenderer {
         error: { message, type, traceback: null },
         title: fault.status === 413 ? 'Request Entity Too Large' : title(fault.status),
       },
+    };
+  };
+}
+
+/**
+ * Magnum: `{"errors": [{"request_id": "", "code": "client"|"server", "status", "title", "detail", "links": []}]}`
+ * (magnum/api/middleware/parsable_error.py), the title being the message up to its first period. A fault
+ * that brings its own body (the microversion 406) keeps it. A 401 comes from
+ * keystonemiddleware in front of Magnum: Keystone's body.
+ */
+export function magnumFaults(identityUrl: string): FaultRenderer {
+  const keystone401 = keystoneFaults(identityUrl);
+  return (fault) => {
+    if (fault.status === 401) return keystone401(fault);
+    if (fault.body !== undefined) return { status: fault.status, headers: fault.headers, body: fault.body };
+    const detail = fault.status >= 500 && fault.type === 'InternalError' ? 'An unexpected error prevented the server from fulfilling your request.' : fault.message;
+    const dot = detail.indexOf('.');
+    const titleText = dot > 0 ? detail.slice(0, dot) : detail;
+    return {
+      status: fault.status,
+      headers: fault.headers,
+      body: { errors: [{ request_id: '', code: fault.status >= 500 ? 'server' : 'client', status: fault.status, title: titleText, detail, links: [] }] },
     };
   };
 }
