@@ -32,6 +32,7 @@ import { actionRoutes } from './api/actions.js';
 import { nodeGroupRoutes } from './api/nodegroups.js';
 import { certificateRoutes } from './api/certificates.js';
 import { adminRoutes } from './api/admin.js';
+import { createConductor } from './conductor/index.js';
 
 export type { ContainerInfraTables } from './tables.js';
 export type { ConductorHandle } from './context.js';
@@ -47,8 +48,8 @@ export interface ConductorParts {
 }
 
 export interface ContainerInfraServiceOptions {
-  /** The conductor, or how to build it from the service's store and trusts. Without one, operations wait in their rows. */
-  conductor?: ConductorHandle | ((parts: ConductorParts) => ConductorHandle);
+  /** The conductor, or how to build it from the service's store and trusts; by default the real one when there are trusts; null: none (operations wait in their rows). */
+  conductor?: ConductorHandle | ((parts: ConductorParts) => ConductorHandle) | null;
   /** Create a Keystone trust per cluster (default true; unit tests without an identity API turn it off). */
   trusts?: boolean;
   /** The image, flavor, keypair and network checks (default: over Flotilla's own APIs). */
@@ -65,7 +66,10 @@ export async function createContainerInfraService(deps: ServiceDeps<ContainerInf
   const box = SecretBox.fromKeyFile(opts.keyFile ?? path.join(deps.config.dataDir, 'container-infra', 'ca-key.bin'));
   const store = new ContainerInfraStore(deps.database.db, box);
   const trusts = opts.trusts === false ? undefined : createTrustPlumbing(deps.identity, deps.session, log);
-  const conductor = typeof opts.conductor === 'function' ? opts.conductor({ store, trusts, log, host: os.hostname() }) : opts.conductor;
+  // Without a conductor given, the real one runs whenever there are trusts for it to act with.
+  const parts: ConductorParts = { store, trusts, log, host: os.hostname() };
+  const conductor = typeof opts.conductor === 'function' ? opts.conductor(parts)
+    : opts.conductor ?? (trusts && opts.conductor !== null ? createConductor(deps.config, parts) : undefined);
   const checks = opts.checks ?? serviceChecks({
     image: new ImageClient(serviceUrl(deps.config, 'image')), compute: new ComputeClient(serviceUrl(deps.config, 'compute')),
     network: new NetworkClient(serviceUrl(deps.config, 'network')),
