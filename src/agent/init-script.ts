@@ -5,8 +5,10 @@
  * output is the server's console log.
  *
  * Per instance (the first boot of this server id on this root disk, also after a snapshot is booted as a
- * new server): fresh ssh host keys, user data once. Every boot: root's authorized_keys, sshd, then wait.
- * SIGTERM (docker stop) stops every process of the server and exits.
+ * new server): fresh ssh host keys, user data once. Every boot: root's authorized_keys, sshd, the
+ * image's boot hooks (every executable in /etc/flotilla/boot.d, in name order, e.g. the node image's
+ * Docker engine: src/base-images/docker-node.ts), then wait. Boot hooks run before user data, so user
+ * data finds what they start. SIGTERM (docker stop) stops every process of the server and exits.
  */
 export const INIT_SCRIPT = `#!/bin/sh
 # Flotilla init (written by the host agent; do not edit inside the server).
@@ -20,8 +22,9 @@ stop() {
   [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
   # Every process of the server except tini (PID 1) and this shell, as a shutdown would.
   kill -TERM -1 2>/dev/null
+  # Up to 8 s (the agent's stop timeout is 10): an engine in the server stops its own containers first.
   n=0
-  while [ $n -lt 20 ]; do
+  while [ $n -lt 80 ]; do
     others=""
     for p in /proc/[0-9]*; do
       p=\${p#/proc/}
@@ -106,6 +109,16 @@ while [ "$want" -gt 0 ] && [ $n -lt 50 ]; do
   [ "$have" -ge "$want" ] && break
   sleep 0.1 2>/dev/null || sleep 1
   n=$((n + 1))
+done
+
+# The image's boot hooks, at every boot. In the background and waited for, so SIGTERM is not held up.
+for hook in /etc/flotilla/boot.d/*; do
+  [ -f "$hook" ] && [ -x "$hook" ] || continue
+  say "boot hook $hook"
+  "$hook" </dev/null &
+  bh=$!
+  wait "$bh"
+  say "boot hook $hook finished with status $?"
 done
 
 if [ "$first" = yes ]; then echo "$iid" > "$S/instance-id"; fi

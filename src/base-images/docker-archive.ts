@@ -70,16 +70,17 @@ export function imageConfig(diffIds: readonly string[], runtime: ImageRuntimeCon
 }
 
 /**
- * Writes `out`, a docker archive of the given layer tars (bottom first). The image is untagged: the
- * engine that loads it names it by its id, which is the config's digest.
+ * Writes `out`, a docker archive of the given layer tars (bottom first). Untagged unless `repoTags` are
+ * given (base images are: the engine that loads one names it by its id, the config's digest); an image
+ * preloaded into a node's own engine is tagged, e.g. `busybox:latest`.
  */
-export async function writeDockerArchive(out: string, layers: readonly string[], runtime: ImageRuntimeConfig, created: Date): Promise<DockerArchiveInfo> {
+export async function writeDockerArchive(out: string, layers: readonly string[], runtime: ImageRuntimeConfig, created: Date, repoTags: readonly string[] | null = null): Promise<DockerArchiveInfo> {
   const layerHashes: string[] = [];
   for (const layer of layers) layerHashes.push((await digestFile(layer)).sha256);
   const diffIds = layerHashes.map((h) => `sha256:${h}`);
   const config = Buffer.from(JSON.stringify(imageConfig(diffIds, runtime, created)));
   const configHash = createHash('sha256').update(config).digest('hex');
-  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHash}.json`, RepoTags: null, Layers: layerHashes.map((h) => `${h}/layer.tar`) }]));
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHash}.json`, RepoTags: repoTags, Layers: layerHashes.map((h) => `${h}/layer.tar`) }]));
 
   const tar = await TarFileWriter.create(out, { mtime: Math.floor(created.getTime() / 1000) });
   try {

@@ -1,12 +1,10 @@
 /**
  * The base images `npm start` builds, in the order it builds and registers them (the quick one first).
- * A new image is one more entry: e.g. issue 7's `debian-12-docker` is
- *
- *   debianRecipe({ ...DEBIAN_12, name: 'debian-12-docker', packages: [...DEBIAN_12.packages, 'docker.io', 'busybox'],
- *                  description: 'Debian 12 with Docker preloaded, built by Flotilla' })
+ * A new image is one more entry.
  */
 import { busybox } from './busybox.js';
 import { debianRecipe, type DebianRecipeSpec } from './debian.js';
+import { dockerNodeRecipe } from './docker-node.js';
 import type { Recipe } from './recipe.js';
 
 /**
@@ -23,4 +21,11 @@ export const DEBIAN_12: DebianRecipeSpec = {
   description: 'Debian 12 (bookworm) minbase with openssh-server, built by Flotilla',
 };
 
-export const RECIPES: readonly Recipe[] = [busybox, debianRecipe(DEBIAN_12)];
+/** The node image of container-infra (Swarm) clusters: debian-12 with its own Docker engine (docker-node.ts). */
+export const DEBIAN_12_DOCKER: DebianRecipeSpec = {
+  ...DEBIAN_12,
+  name: 'debian-12-docker',
+  description: 'Debian 12 (bookworm) with docker.io and busybox:latest preloaded: a container-infra cluster node, built by Flotilla',
+};
+
+export const RECIPES: readonly Recipe[] = [busybox, debianRecipe(DEBIAN_12), dockerNodeRecipe(DEBIAN_12_DOCKER)];

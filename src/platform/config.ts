@@ -115,7 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     adminPassword: env.FLOTILLA_ADMIN_PASSWORD || undefined,
     logLevel: env.FLOTILLA_LOG_LEVEL || 'info',
-    baseImages: Object.freeze((env.FLOTILLA_BASE_IMAGES ?? 'busybox,debian-12').split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')),
+    baseImages: Object.freeze((env.FLOTILLA_BASE_IMAGES ?? 'busybox,debian-12,debian-12-docker').split(',').map((s) => s.trim()).filter((s) => s && s !== 'none')),
     imageCacheDir: env.FLOTILLA_IMAGE_CACHE || undefined,
     computeHost: computeHost(env.FLOTILLA_COMPUTE_HOST),
     serverPool: serverPool(env.FLOTILLA_SERVER_POOL),
