@@ -1,7 +1,7 @@
 /**
  * How a ServerSpec becomes a Docker container: a system container with Docker's init (tini) as PID 1
  * running Flotilla's init, the config drive read-only, no Docker networking (the agent plugs ports), and
- * the flavor as cgroup limits.
+ * the flavor as cgroup limits. A server with `nestedEngine` can also run its own dockerd (decision 0015).
  */
 import type { ServerSpec } from '../compute/agent-protocol.js';
 import type { ContainerCreate, ContainerInspect, ResourceUpdate } from './docker-api.js';
@@ -36,6 +36,32 @@ export function limitsMatch(c: ContainerInspect, want: ResourceUpdate): boolean 
     && h.CpuPeriod === want.CpuPeriod && (h.PidsLimit ?? 0) === want.PidsLimit;
 }
 
+/** Where a nested engine keeps its data: a volume of the server's own (overlay2 cannot stack on overlay). */
+export const NESTED_ENGINE_DATA = '/var/lib/docker';
+
+/**
+ * What dockerd needs in a server, and no more (measured on cgroup v1 with Docker 20.10, decision 0015):
+ * CAP_SYS_ADMIN (mounts: overlay2, its containers' root filesystems, the cgroup hierarchies made
+ * writable) and CAP_NET_ADMIN (its bridge, veths, iptables, VXLAN for overlay networks); no seccomp
+ * filter (runc makes a session keyring per container, which Docker's default profile refuses) and no
+ * AppArmor profile (docker-default refuses mount, where AppArmor is on); a private cgroup namespace, so
+ * the server sees its own cgroups as the root, not the host's tree; the tun device in its device cgroup,
+ * because the nested engine's containers get it by default and a child cgroup cannot grant what its
+ * parent lacks. Not privileged: no host devices, /proc and /sys masked as usual, other capabilities off.
+ */
+export function nestedEngineConfig(spec: ServerSpec, host: string): Partial<ContainerCreate['HostConfig']> {
+  if (!spec.nestedEngine) return {};
+  return {
+    CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
+    SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+    CgroupnsMode: 'private',
+    DeviceCgroupRules: ['c 10:200 rwm'],
+    // Anonymous: removed with the container (a rebuild starts with an empty engine, as with a new disk);
+    // labelled, so a volume left by an engine crash mid-removal is found and removed (index.ts).
+    Mounts: [{ Type: 'volume', Target: NESTED_ENGINE_DATA, VolumeOptions: { Labels: { [LABEL.server]: spec.id, [LABEL.host]: host } } }],
+  };
+}
+
 export function createBody(spec: ServerSpec, host: string, initScript: string, configDir: string): ContainerCreate {
   return {
     Hostname: spec.hostname.slice(0, 63),
@@ -60,6 +86,7 @@ export function createBody(spec: ServerSpec, host: string, initScript: string, c
       NetworkMode: 'none',
       Binds: [`${initScript}:${INIT_MOUNT}:ro`, `${configDir}:${CONFIG_MOUNT}:ro`],
       ...limitsFor(spec),
+      ...nestedEngineConfig(spec, host),
     },
   };
 }

@@ -60,7 +60,18 @@ export interface ContainerCreate {
     PidsLimit: number;
     Tmpfs?: Record<string, string>;
     LogConfig?: { Type: string; Config: Record<string, string> };
+    CapAdd?: string[];
+    SecurityOpt?: string[];
+    CgroupnsMode?: 'private' | 'host';
+    DeviceCgroupRules?: string[];
+    /** A volume without Source is anonymous: removed with the container (removeContainer passes v). */
+    Mounts?: Array<{ Type: 'volume'; Target: string; VolumeOptions?: { Labels?: Record<string, string> } }>;
   };
+}
+
+export interface VolumeSummary {
+  Name: string;
+  Labels: Record<string, string> | null;
 }
 
 export interface ResourceUpdate {
@@ -182,6 +193,19 @@ export class DockerApi {
   /** Removes a container and its anonymous volumes; a missing one is fine. */
   async removeContainer(id: string): Promise<void> {
     try { await this.#empty({ method: 'DELETE', path: `/containers/${encodeURIComponent(id)}`, query: { force: true, v: true } }); } catch (err) { if (!isNotFound(err)) throw err; }
+  }
+
+  /** Volumes with `label`; only those no container uses when `dangling`. */
+  async listVolumes(label: string, dangling?: boolean): Promise<VolumeSummary[]> {
+    const filters: Record<string, string[]> = { label: [label] };
+    if (dangling !== undefined) filters.dangling = [String(dangling)];
+    const r = await this.#json<{ Volumes: VolumeSummary[] | null }>({ method: 'GET', path: '/volumes', query: { filters: JSON.stringify(filters) } });
+    return r.Volumes ?? [];
+  }
+
+  /** Removes a volume; a missing one is fine, one in use is an EngineError 409. */
+  async removeVolume(name: string): Promise<void> {
+    try { await this.#empty({ method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}` }); } catch (err) { if (!isNotFound(err)) throw err; }
   }
 
   /** True when `path` exists in the container's filesystem (works before the container ever started). */

@@ -286,12 +286,15 @@ export class ServerReconciler {
   }
 
   /**
-   * Removes the server's container and files (delete requested), and its Neutron ports' veths: the
+   * Removes the server's container, its nested engine's volume and its files (delete requested), and its Neutron ports' veths: the
    * container's end goes with its namespace, the bridge end is removed here rather than left to the next
    * network pass. Interim ports go with the container; their namespace with the next garbage collection.
    */
   async #teardown(id: string, spec?: ServerSpec): Promise<void> {
-    await this.#d.docker().removeContainer(containerName(id));
+    const api = this.#d.docker();
+    await api.removeContainer(containerName(id));
+    // A nested engine's volume goes with its container; one an engine crash left behind goes here.
+    for (const v of await api.listVolumes(`${LABEL.server}=${id}`, true)) await api.removeVolume(v.Name);
     const neutronIds = new Set([...(this.#neutronPorts.get(id) ?? []), ...(spec?.ports.filter((p) => p.source === 'neutron').map((p) => p.id) ?? [])]);
     if (this.#d.neutron) for (const portId of neutronIds) await this.#d.neutron.unplugServerPort(portId);
     this.#neutronPorts.delete(id);

@@ -7,6 +7,12 @@
 /** Path prefix of the internal API on the compute port; callers need the `service` role. */
 export const AGENT_API_PREFIX = '/flotilla-agent/v1';
 
+/**
+ * The Glance property of an image whose servers run their own Docker engine (ServerSpec.nestedEngine),
+ * honoured for public images only. The node image `debian-12-docker` has it (src/base-images/docker-node.ts).
+ */
+export const NESTED_ENGINE_PROPERTY = 'flotilla_nested_engine';
+
 /** Seconds without a heartbeat after which compute reports a host's service as down. */
 export const HOST_DOWN_AFTER_S = 10;
 
@@ -77,6 +83,12 @@ export interface ServerSpec {
   rebootCount: number;
   /** Incremented by rebuild: the agent recreates the container from `image`. */
   rebuildCount: number;
+  /**
+   * The server runs its own Docker engine (a container-infra node): compute sets it for servers booted
+   * from a public image with `flotilla_nested_engine=true` (only admins publish images). The agent then
+   * gives the container what dockerd needs and a volume of its own for /var/lib/docker (decision 0015).
+   */
+  nestedEngine?: boolean;
   /** A snapshot to take (createImage): upload the server's disk as this already-created image. */
   snapshot?: { imageId: string; requestedAt: string };
 }

@@ -45,6 +45,7 @@ export function specOf(s: ServerRecord, zone: string): ServerSpec {
     ports: s.neutronPorts.map(portSpecOf),
     rebootCount: s.desired.rebootCount,
     rebuildCount: s.desired.rebuildCount,
+    ...(s.imageMeta?.nestedEngine ? { nestedEngine: true } : {}),
     ...(pendingSnapshot ? { snapshot: pendingSnapshot } : {}),
   };
 }

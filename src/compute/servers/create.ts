@@ -23,6 +23,7 @@ import { nextId } from '../sequence.js';
 import type { Caller } from './service.js';
 import type { ImageMeta, RequestedNetwork, ServerRecord } from './store.js';
 import { customProperties, type ImageRecord } from '../../image/client.js';
+import { NESTED_ENGINE_PROPERTY } from '../agent-protocol.js';
 
 export interface CreatePlan {
   name: string;
@@ -121,6 +122,14 @@ function parseNetworks(request: FastifyRequest, raw: v.Json | undefined): Create
 }
 
 /** Parses and checks the body of POST /servers (everything that needs no other service). */
+/**
+ * Whether servers of this image run their own Docker engine: only a public image can say so, since only
+ * an admin can publish one ('community' and shared images are any project's own).
+ */
+export function wantsNestedEngine(image: ImageRecord): boolean {
+  return image.visibility === 'public' && customProperties(image)[NESTED_ENGINE_PROPERTY] === 'true';
+}
+
 /** What a server inherits from its image, given the flavor it boots with (Nova's get_system_metadata_from_image). */
 export function imageMetaOf(image: ImageRecord, flavorRootGb: number): ImageMeta {
   return {
@@ -129,6 +138,7 @@ export function imageMetaOf(image: ImageRecord, flavorRootGb: number): ImageMeta
     containerFormat: image.container_format,
     diskFormat: image.disk_format,
     properties: customProperties(image),
+    ...(wantsNestedEngine(image) ? { nestedEngine: true } : {}),
   };
 }
 

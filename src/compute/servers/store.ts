@@ -39,6 +39,11 @@ export interface ImageMeta {
   diskFormat: string | null;
   /** The image's custom properties. */
   properties: Record<string, string>;
+  /**
+   * The image was public with `flotilla_nested_engine=true` when the server booted from it: the server
+   * runs its own Docker engine (ServerSpec.nestedEngine). Not a property: snapshots do not inherit it.
+   */
+  nestedEngine?: boolean;
 }
 
 export interface ServerRecord {
