@@ -157,7 +157,8 @@ export async function startCloud(config: Config, logger: Logger, say: (line: str
       const agent = await createAgent({
         config, logger: logger.child({ host }), host, zone: 'nova', dataDir,
         computeUrl: serviceUrl(config, 'compute'), imageUrl: serviceUrl(config, 'image'), networkUrl: serviceUrl(config, 'network'),
-        orchestrationUrl: serviceUrl(config, 'orchestration'), session: sessionFor('compute-agent'),
+        orchestrationUrl: serviceUrl(config, 'orchestration'), containerInfraUrl: serviceUrl(config, 'container-infra'),
+        session: sessionFor('compute-agent'),
       });
       disposables.add(() => agent.close());
       say(`compute host ${host} running (engine ${agent.layout.engine.socket})`);

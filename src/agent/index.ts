@@ -66,6 +66,8 @@ export interface AgentOptions {
   networkUrl?: string;
   /** The orchestration API's root, e.g. http://127.0.0.1:8004: where wait-condition signals from servers go. */
   orchestrationUrl?: string;
+  /** The container-infra API's root, e.g. http://127.0.0.1:9511: where cluster nodes' CSRs go. */
+  containerInfraUrl?: string;
   /** Logged in as the `compute-agent` service user (a ServiceSession; anything that yields its tokens). */
   session: Pick<ServiceSession, 'token' | 'invalidate'>;
   /** How many servers are worked on at once (default 8). */
@@ -151,7 +153,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     onError: (id, err, retryInMs) => log.warn({ server: id, err: (err as Error).message, retryInMs }, 'server pass failed; retrying'),
   });
 
-  /** Orphans: containers, server files and network namespaces that no desired server claims. */
+  /** Orphans: containers, volumes, server files and network namespaces that no desired server claims. */
   let collecting = false;
   async function collectGarbage(): Promise<void> {
     const d = desired;
@@ -168,6 +170,10 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       }
       for (const id of files.list()) if (!d.has(id)) queue.add(id);
       await queue.idle();
+      // Nested engines' volumes that no container uses (their server's container is gone).
+      for (const v of await engine.api.listVolumes(`${LABEL.host}=${opts.host}`, true)) {
+        if (!d.has(v.Labels?.[LABEL.server] ?? '')) await engine.api.removeVolume(v.Name).catch(() => { /* in use again: keep */ });
+      }
       const keep = new Map<string, string>();
       for (const s of d.values()) if (s.power !== 'deleted') for (const p of s.ports) if (p.source !== 'neutron') keep.set(p.networkId, p.cidr);
       await network.removeUnusedNetworks(keep);
@@ -241,7 +247,10 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
           const floatingIp = found ? sync.floatingIp(found.portId) : undefined;
           return found && { ...found, address, ...(floatingIp ? { floatingIp } : {}) };
         },
-      }, proxyUser()?.gid, opts.orchestrationUrl);
+      }, proxyUser()?.gid, {
+        ...(opts.orchestrationUrl ? { orchestration: opts.orchestrationUrl } : {}),
+        ...(opts.containerInfraUrl ? { 'container-infra': opts.containerInfraUrl } : {}),
+      });
     }
   } catch (err) {
     await engine.close();

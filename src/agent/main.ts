@@ -15,7 +15,7 @@ import { ServiceSession } from '../platform/auth/service-session.js';
 import { IdentityClient } from '../identity/client.js';
 import { createAgent } from './index.js';
 
-const USAGE = 'usage: flotilla agent [--host NAME] [--zone ZONE] [--compute-url URL] [--image-url URL] [--network-url URL] [--orchestration-url URL] [--identity-url URL]';
+const USAGE = 'usage: flotilla agent [--host NAME] [--zone ZONE] [--compute-url URL] [--image-url URL] [--network-url URL] [--orchestration-url URL] [--container-infra-url URL] [--identity-url URL]';
 
 function checkHost(host: string): string {
   if (!isHostName(host)) throw new Error(`invalid host name ${JSON.stringify(host)}\n${USAGE}`);
@@ -32,6 +32,7 @@ export async function runAgentProcess(argv: readonly string[]): Promise<void> {
       'image-url': { type: 'string' },
       'network-url': { type: 'string' },
       'orchestration-url': { type: 'string' },
+      'container-infra-url': { type: 'string' },
       'identity-url': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -57,6 +58,7 @@ export async function runAgentProcess(argv: readonly string[]): Promise<void> {
     imageUrl: values['image-url'] ?? serviceUrl(config, 'image'),
     networkUrl: values['network-url'] ?? serviceUrl(config, 'network'),
     orchestrationUrl: values['orchestration-url'] ?? serviceUrl(config, 'orchestration'),
+    containerInfraUrl: values['container-infra-url'] ?? serviceUrl(config, 'container-infra'),
     session,
   });
   process.stdout.write(`flotilla agent: host ${host} running (engine ${agent.layout.engine.socket}, console ${agent.layout.agentSocket})\n`);

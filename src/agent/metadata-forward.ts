@@ -1,24 +1,49 @@
 /**
- * The metadata service's path to the orchestration API: servers cannot reach the API's address (it
- * listens on the machine's loopback), so a WaitConditionHandle's signal URL is the metadata address
- * `http://169.254.169.254/orchestration/v1/…/signal` (decision 0013), and the agent forwards such a
- * request to `<orchestration URL>/v1/…/signal` with its X-Auth-Token (a handle token the API checks)
- * and its JSON body. Only signal POSTs from servers the agent knows are forwarded: the metadata address
- * is not a general way into the API.
+ * The metadata service's paths to Flotilla's APIs: servers cannot reach the APIs' addresses (they listen
+ * on the machine's loopback), so the few requests a server must make to an API go to the metadata
+ * address, `http://169.254.169.254/<service>/…`, and the agent forwards them to `<service URL>/…` with
+ * their X-Auth-Token (a narrow secret the API itself checks) and JSON body, and relays the answer:
+ *
+ *   POST /orchestration/v1/<tenant>/stacks/<name>/<id>/resources/<handle>/signal   wait-condition signals (decision 0013)
+ *   POST /container-infra/v1/certificates                                          a cluster node's CSR, signed with its cluster's CA
+ *
+ * Only these POSTs, from servers the agent knows, are forwarded: the metadata address is not a general
+ * way into the APIs.
  */
 import type http from 'node:http';
 
-/** At most this much body is forwarded (Heat's signal details are small). */
+/** The services a server may reach through the metadata address. */
+export type ForwardedService = 'orchestration' | 'container-infra';
+
+/** Each forwarded service's root URL (e.g. http://127.0.0.1:8004); a service without one answers 404. */
+export type ForwardTargets = Partial<Record<ForwardedService, string>>;
+
+/** At most this much body is forwarded (Heat's signal details and a CSR are small). */
 const MAX_BODY = 64 * 1024;
-const SIGNAL_PATH = /^\/orchestration(\/v1\/[^/]+\/stacks\/[^/]+\/[^/]+\/resources\/[^/]+\/signal)$/;
+
+/** Per service: the metadata paths forwarded, the API path captured. */
+const ROUTES: Readonly<Record<ForwardedService, RegExp>> = {
+  orchestration: /^\/orchestration(\/v1\/[^/]+\/stacks\/[^/]+\/[^/]+\/resources\/[^/]+\/signal)$/,
+  'container-infra': /^\/container-infra(\/v1\/certificates)$/,
+};
+
+/** The service a metadata request is for (its first path segment), if it is one of those forwarded. */
+export function forwardedService(pathname: string): ForwardedService | undefined {
+  return (Object.keys(ROUTES) as ForwardedService[]).find((s) => pathname === `/${s}` || pathname.startsWith(`/${s}/`));
+}
+
+/** The API path a metadata path forwards to, if it is one that is forwarded. */
+export function forwardedPath(pathname: string): { service: ForwardedService; path: string } | undefined {
+  const service = forwardedService(pathname);
+  const path = service && ROUTES[service].exec(pathname)?.[1];
+  return service && path ? { service, path } : undefined;
+}
 
 /** The orchestration path a metadata request forwards to, if it is one. */
 export function orchestrationPath(pathname: string): string | undefined {
-  return SIGNAL_PATH.exec(pathname)?.[1];
+  const f = forwardedPath(pathname);
+  return f?.service === 'orchestration' ? f.path : undefined;
 }
-
-/** Whether a request to the metadata service is for the orchestration API. */
-export const isOrchestrationRequest = (pathname: string): boolean => pathname === '/orchestration' || pathname.startsWith('/orchestration/');
 
 function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -34,14 +59,15 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-/** Forwards one signal request to the orchestration API and relays its answer. */
-export async function forwardToOrchestration(orchestrationUrl: string | undefined, req: http.IncomingMessage, res: http.ServerResponse, rawPath: string, search: string): Promise<void> {
+/** Forwards one request to its service's API and relays the answer. */
+export async function forwardToService(targets: ForwardTargets, req: http.IncomingMessage, res: http.ServerResponse, rawPath: string, search: string): Promise<void> {
   const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
-  const target = orchestrationPath(rawPath);
-  if (!orchestrationUrl || !target) { send(404, 'Not Found\n'); return; }
+  const target = forwardedPath(rawPath);
+  const base = target && targets[target.service];
+  if (!target || !base) { send(404, 'Not Found\n'); return; }
   if (req.method !== 'POST') { send(405, 'Method Not Allowed\n'); return; }
   const body = await readBody(req);
   if (body === undefined) { send(413, 'Request Entity Too Large\n'); return; }
@@ -51,7 +77,7 @@ export async function forwardToOrchestration(orchestrationUrl: string | undefine
   if (body.length > 0) headers['content-type'] = typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : 'application/json';
   let answer: Response;
   try {
-    answer = await fetch(`${orchestrationUrl.replace(/\/+$/, '')}${target}${search}`, {
+    answer = await fetch(`${base.replace(/\/+$/, '')}${target.path}${search}`, {
       method: 'POST', headers, ...(body.length > 0 ? { body } : {}), signal: AbortSignal.timeout(30_000),
     });
   } catch {

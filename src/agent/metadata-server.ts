@@ -20,7 +20,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { ServerSpec } from '../compute/agent-protocol.js';
 import { ec2MetaData, metaData, networkData } from './config-drive.js';
-import { forwardToOrchestration, isOrchestrationRequest } from './metadata-forward.js';
+import { forwardedService, forwardToService, type ForwardTargets } from './metadata-forward.js';
 
 /** The OpenStack metadata versions served (each an alias of `latest`), as Nova lists them. */
 export const OPENSTACK_VERSIONS = ['2012-08-10', '2013-04-04', '2013-10-17', '2015-10-15', '2016-06-30', '2016-10-06', '2017-02-22', '2018-08-27', 'latest'] as const;
@@ -133,10 +133,10 @@ function sourceOf(req: http.IncomingMessage): string | undefined {
 
 /**
  * Serves the metadata service on `socketPath`. `proxyGid`: the group the proxies run as, given access to
- * the socket (0660); without it the socket is root's only. `orchestrationUrl`: where `/orchestration/…`
- * signal requests go (metadata-forward.ts).
+ * the socket (0660); without it the socket is root's only. `forwardTo`: the APIs that `/orchestration/…`
+ * and `/container-infra/…` requests go to (metadata-forward.ts).
  */
-export async function startMetadataServer(socketPath: string, source: MetadataSource, proxyGid?: number, orchestrationUrl?: string): Promise<http.Server> {
+export async function startMetadataServer(socketPath: string, source: MetadataSource, proxyGid?: number, forwardTo: ForwardTargets = {}): Promise<http.Server> {
   const dir = path.dirname(socketPath);
   fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
   // The proxies drop to their own user: they must be able to reach the socket (the directory's other
@@ -150,15 +150,15 @@ export async function startMetadataServer(socketPath: string, source: MetadataSo
     };
     let url: URL;
     try { url = new URL(req.url ?? '/', 'http://169.254.169.254'); } catch { send(notFound()); return; }
-    const orchestration = isOrchestrationRequest(url.pathname);
-    if (req.method !== 'GET' && req.method !== 'HEAD' && !orchestration) { send({ status: 405, type: TEXT, body: 'Method Not Allowed\n' }); return; }
+    const forwarded = forwardedService(url.pathname) !== undefined;
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !forwarded) { send({ status: 405, type: TEXT, body: 'Method Not Allowed\n' }); return; }
     const network = req.headers['x-flotilla-network'];
     const address = sourceOf(req);
     if (typeof network !== 'string' || address === undefined) { send({ status: 400, type: TEXT, body: 'Bad Request\n' }); return; }
     const client = source.find(network, address);
     if (!client) { send(notFound()); return; }
-    if (orchestration) {
-      forwardToOrchestration(orchestrationUrl, req, res, url.pathname, url.search).catch(() => { if (!res.headersSent) send({ status: 502, type: TEXT, body: 'Bad Gateway\n' }); });
+    if (forwarded) {
+      forwardToService(forwardTo, req, res, url.pathname, url.search).catch(() => { if (!res.headersSent) send({ status: 502, type: TEXT, body: 'Bad Gateway\n' }); });
       return;
     }
     let pathname: string;
