@@ -23,8 +23,10 @@ import { createImageService, type ImageTables } from './image/index.js';
 import { createComputeService, type ComputeTables } from './compute/index.js';
 import { createNetworkService, type NetworkTables } from './network/index.js';
 import { createOrchestrationService, type OrchestrationTables } from './orchestration/index.js';
+import { createContainerInfraService, type ContainerInfraTables } from './container-infra/index.js';
 import { ImageClient } from './image/client.js';
 import { defaultImageCacheDir, ensureBaseImages, RECIPES } from './base-images/index.js';
+import { SERVER_REGISTRY_ADDRESS, startRegistry } from './registry/index.js';
 
 export const REGION = 'RegionOne';
 
@@ -78,11 +80,12 @@ export function catalogEntries(config: Config): CatalogEntrySpec[] {
     { type: 'network', name: 'neutron', description: 'Flotilla Networks', url: serviceUrl(config, 'network') },
     // Heat's URL carries the project: heatclient and openstacksdk call it as the token's catalog fills it in.
     { type: 'orchestration', name: 'heat', description: 'Flotilla Orchestration', url: `${serviceUrl(config, 'orchestration')}/v1/%(tenant_id)s` },
+    { type: 'container-infra', name: 'magnum', description: 'Flotilla Container Infrastructure', url: `${serviceUrl(config, 'container-infra')}/v1` },
   ];
 }
 
 /** The users Flotilla's own services and agents log in as. */
-export const SERVICE_USERS = ['glance', 'nova', 'neutron', 'compute-agent', 'heat'] as const;
+export const SERVICE_USERS = ['glance', 'nova', 'neutron', 'compute-agent', 'heat', 'magnum'] as const;
 export type ServiceUser = (typeof SERVICE_USERS)[number];
 
 /** Service users' passwords: generated on first run, kept in the data dir (0600). */
@@ -146,19 +149,26 @@ export async function startCloud(config: Config, logger: Logger, say: (line: str
     await startService<ComputeTables>('compute', 'nova', createComputeService);
     await startService<NetworkTables>('network', 'neutron', (deps) => createNetworkService(deps, { external: { adminProjectId, pool: config.publicPool }, autoPool: config.serverPool.cidr }));
     await startService<OrchestrationTables>('orchestration', 'heat', createOrchestrationService);
+    await startService<ContainerInfraTables>('container-infra', 'magnum', createContainerInfraService);
 
     // This machine's own compute host: an agent with its private engine, logged in as compute-agent and
     // talking to compute and images over their APIs, as a standalone `flotilla agent` on another host does.
     // It starts beside the base images (both take seconds) and is up before the cloud says it is ready.
     const localHost = config.computeHost === undefined ? undefined : (async () => {
       const host = config.computeHost!;
+      // The private registry its servers reach at 169.254.169.254:5000 (decision 0016).
+      const registry = await startRegistry({ dataDir: config.dataDir, bindHost: config.bindHost, port: config.ports.registry, logger });
+      if (registry) {
+        disposables.add(() => registry.close());
+        say(`registry listening on ${registry.address} (servers: ${SERVER_REGISTRY_ADDRESS})`);
+      }
       const dataDir = path.join(config.dataDir, 'hosts', host);
       fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const agent = await createAgent({
         config, logger: logger.child({ host }), host, zone: 'nova', dataDir,
         computeUrl: serviceUrl(config, 'compute'), imageUrl: serviceUrl(config, 'image'), networkUrl: serviceUrl(config, 'network'),
         orchestrationUrl: serviceUrl(config, 'orchestration'), containerInfraUrl: serviceUrl(config, 'container-infra'),
-        session: sessionFor('compute-agent'),
+        ...(registry ? { registryAddress: registry.address } : {}), session: sessionFor('compute-agent'),
       });
       disposables.add(() => agent.close());
       say(`compute host ${host} running (engine ${agent.layout.engine.socket})`);

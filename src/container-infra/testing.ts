@@ -63,6 +63,8 @@ export const catalogChecks: ResourceChecks = {
 export interface TestContainerInfra {
   readonly identity: TestIdentity;
   readonly store: ContainerInfraStore;
+  /** The HTTP app, for raw requests. */
+  readonly app: import('fastify').FastifyInstance;
   /** Clusters the API kicked the conductor for, in order. */
   readonly kicked: ClusterId[];
   /** Sends a request at microversion `version` (default latest; null sends no header); `token` defaults to the admin's. */
@@ -108,7 +110,7 @@ export async function createTestContainerInfra(engine: Engine = 'sqlite'): Promi
     return r.json();
   };
   return {
-    identity, store: service.store, kicked, call, ok,
+    identity, store: service.store, app: service.app, kicked, call, ok,
     user: (name, opts = {}) => identity.makeUser({ name, role: opts.role ?? 'member', ...(opts.project ? { project: opts.project } : {}) }),
     async close() {
       await service.close();

@@ -21,6 +21,9 @@ export type FieldSpec =
 const pyType = (v: unknown): string =>
   v === null ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'string' ? 'str' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v === 'boolean' ? 'bool' : 'dict';
 
+/** False for strings with a lone surrogate, which no database column can hold as UTF-8. */
+const wellFormed = (s: string): boolean => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+
 function wrong(field: string, value: unknown, why: string): Error {
   let shown: string;
   try { shown = JSON.stringify(value)?.slice(0, 200) ?? String(value); } catch { shown = String(value); }
@@ -34,6 +37,7 @@ export function readField(field: string, spec: FieldSpec, value: unknown): unkno
     case 'any': return value;
     case 'string': {
       if (typeof value !== 'string') throw wrong(field, value, `Wrong type. Expected 'str', got '${pyType(value)}'`);
+      if (!wellFormed(value)) throw wrong(field, value, 'Value is not valid Unicode (a lone surrogate)');
       if (spec.min !== undefined && value.length < spec.min) throw wrong(field, value, `Value should have a minimum character requirement of ${spec.min}`);
       if (spec.max !== undefined && value.length > spec.max) throw wrong(field, value, `Value should have a maximum character requirement of ${spec.max}`);
       if (spec.enum && !spec.enum.includes(value)) throw wrong(field, value, `Value should be one of: ${spec.enum.join(', ')}`);
@@ -82,6 +86,7 @@ export function readLabels(field: string, value: unknown): Record<string, string
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) {
     if (k.length > 255) throw wrong(field, value, 'Label keys are at most 255 characters');
+    if (!wellFormed(k) || (typeof x === 'string' && !wellFormed(x))) throw wrong(field, value, 'Labels must be valid Unicode');
     if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = typeof x === 'boolean' ? (x ? 'true' : 'false') : String(x);
     else throw wrong(field, value, `Label ${k} must be a string, number or boolean`);
   }
