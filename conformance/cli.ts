@@ -9,6 +9,7 @@
  *   node dist/conformance/cli.js compute [--grow]          # the compute suite (conformance/compute.ts)
  *   node dist/conformance/cli.js network [--grow]          # the network suite (tempest.api.network)
  *   node dist/conformance/cli.js orchestration [--grow]    # heat_tempest_plugin's API tests (conformance/orchestration.ts)
+ *   node dist/conformance/cli.js container-infra [--grow]  # magnum_tempest_plugin's API tests (conformance/container-infra.ts)
  *
  * Writes conformance/results/<suite>.json like the tests do. Exits 1 when a ratchet test did not pass.
  */
@@ -18,10 +19,12 @@ import { IDENTITY_SUITE } from './identity.js';
 import { IMAGE_SUITE } from './image.js';
 import { NETWORK_SUITE } from './network.js';
 import { ORCHESTRATION_SUITE } from './orchestration.js';
+import { CONTAINER_INFRA_SUITE } from './container-infra.js';
 import { runSuiteCli, type Suite } from './suite.js';
 
 const SUITES: Readonly<Record<string, Suite>> = {
   identity: IDENTITY_SUITE, image: IMAGE_SUITE, compute: COMPUTE_SUITE, network: NETWORK_SUITE, orchestration: ORCHESTRATION_SUITE,
+  'container-infra': CONTAINER_INFRA_SUITE,
 };
 
 async function main(): Promise<number> {

@@ -39,7 +39,7 @@ export interface Suite {
   /** How long the whole Tempest run may take (runTempest's default otherwise). */
   readonly timeoutMs?: number;
   /** What tempest.conf needs beyond the identity URL and admin password, read from the running cloud. */
-  target?(identityUrl: string, adminPassword: string): Promise<Pick<TempestRunOptions, 'securityCompliance' | 'compute' | 'network' | 'orchestration'>>;
+  target?(identityUrl: string, adminPassword: string): Promise<Pick<TempestRunOptions, 'securityCompliance' | 'compute' | 'network' | 'orchestration' | 'containerInfra'>>;
 }
 
 export const ratchetFile = (suite: Suite): string => path.join(CONFORMANCE_DIR, `${suite.name}.txt`);

@@ -31,6 +31,21 @@ export interface TempestTarget {
    * without it Tempest is told there is no Heat.
    */
   orchestration?: OrchestrationTarget;
+  /**
+   * What magnum_tempest_plugin's templates name (see conformance/container-infra.ts); without it Tempest
+   * is told there is no Magnum.
+   */
+  containerInfra?: ContainerInfraTarget;
+}
+
+/** The image, flavor and networks magnum_tempest_plugin's cluster templates are made of ([magnum] options). */
+export interface ContainerInfraTarget {
+  /** A public image with os_distro (Magnum takes cluster_distro from it). */
+  imageId: string;
+  flavorId: string;
+  /** The external network (`public`). */
+  nicId: string;
+  coe: string;
 }
 
 /**
@@ -86,7 +101,7 @@ function services(target: TempestTarget): Section {
     // heat: the orchestration service (src/orchestration), for the suite that tests it (the heat plugin
     // reads this switch in its API fixture). Options that plugins for our future services register;
     // harmless when those plugins are absent.
-    heat: target.orchestration !== undefined, magnum: false, murano: false, placement: false,
+    heat: target.orchestration !== undefined, magnum: target.containerInfra !== undefined, murano: false, placement: false,
   };
 }
 
@@ -243,6 +258,26 @@ function orchestrationSections(identityUrl: string, o: OrchestrationTarget): Rec
   };
 }
 
+/** [magnum]: magnum_tempest_plugin's options (magnum_tempest_plugin/config.py) for its API tests. */
+function containerInfraSections(c: ContainerInfraTarget): Record<string, Section> {
+  return {
+    magnum: {
+      image_id: c.imageId,
+      nic_id: c.nicId,
+      flavor_id: c.flavorId,
+      master_flavor_id: c.flavorId,
+      // The plugin creates this keypair when it is missing (Nova's keypair API needs no compute host).
+      keypair_name: 'magnum-tempest',
+      dns_nameserver: '8.8.8.8',
+      coe: c.coe,
+      // No guest logs to copy: the plugin would ssh into nodes.
+      copy_logs: false,
+      // Minutes a test waits for CREATE_COMPLETE; a swarm-mode cluster here takes seconds.
+      cluster_creation_timeout: 2,
+    },
+  };
+}
+
 /** The sections of tempest.conf, in the order they are written. */
 export function tempestSections(target: TempestTarget): Record<string, Section> {
   const url = new URL(target.identityUrl);
@@ -315,6 +350,7 @@ export function tempestSections(target: TempestTarget): Record<string, Section> 
     ...(target.compute ? computeSections(target.compute) : {}),
     ...(target.network ? networkSections(target.network) : {}),
     ...(target.orchestration ? orchestrationSections(target.identityUrl, target.orchestration) : {}),
+    ...(target.containerInfra ? containerInfraSections(target.containerInfra) : {}),
     image: {
       catalog_type: 'image',
       endpoint_type: 'public',

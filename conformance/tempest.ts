@@ -58,6 +58,8 @@ export interface TempestRunOptions {
   network?: TempestTarget['network'];
   /** The account heat_tempest_plugin's API tests act as, when the suite tests orchestration. */
   orchestration?: TempestTarget['orchestration'];
+  /** What magnum_tempest_plugin's templates are made of, when the suite tests container-infra. */
+  containerInfra?: TempestTarget['containerInfra'];
   /** stestr selection regex. */
   regex: string;
   /** Worker processes; 2 suits the project's 2-core machines. */
@@ -231,6 +233,7 @@ export async function runTempest(opts: TempestRunOptions): Promise<TempestRun> {
       ...(opts.compute ? { compute: opts.compute } : {}),
       ...(opts.network ? { network: opts.network } : {}),
       ...(opts.orchestration ? { orchestration: opts.orchestration } : {}),
+      ...(opts.containerInfra ? { containerInfra: opts.containerInfra } : {}),
     }), { mode: 0o600 });
     // The logging.conf `tempest init` copies makes every worker truncate one tempest.log; without it,
     // oslo.log appends to [DEFAULT] log_dir/log_file and the request log stays whole.

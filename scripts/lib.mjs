@@ -26,7 +26,7 @@ export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'cru
  * the Keystone and Heat plugins: Tempest 33 has no orchestration API tests of its own); ping
  * (iputils-ping) for the data plane's kernel tests; and what `npm start` needs, since the tests start the cloud.
  */
-export const TEST_PACKAGES = ['postgresql', 'python3-openstackclient', 'python3-openstacksdk', 'python3-heatclient', 'tempest', 'keystone-tempest-plugin', 'heat-tempest-plugin', 'iputils-ping', ...START_PACKAGES];
+export const TEST_PACKAGES = ['postgresql', 'python3-openstackclient', 'python3-openstacksdk', 'python3-heatclient', 'tempest', 'keystone-tempest-plugin', 'heat-tempest-plugin', 'python3-magnumclient', 'magnum-tempest-plugin', 'iputils-ping', ...START_PACKAGES];
 
 /** Node.js 20 or newer. */
 export function checkNode() {
