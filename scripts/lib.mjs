@@ -17,9 +17,10 @@ function run(cmd, args, opts = {}) {
  * host agent runs its private engine and plumbs its namespaces with (src/agent); nftables (`nft`) is what
  * the Neutron data plane filters ports and NATs routers with (src/agent/netplane); haproxy is its metadata
  * proxy on 169.254.169.254 in each segment (docs/decisions/0011-metadata-proxy.md); conntrack flushes a
- * floating IP's tracked connections when its association changes (src/agent/netplane/router.ts).
+ * floating IP's tracked connections when its association changes (src/agent/netplane/router.ts);
+ * docker-registry is the private registry servers reach at 169.254.169.254:5000 (decision 0016).
  */
-export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'crun', 'iproute2', 'iptables', 'nftables', 'haproxy', 'conntrack'];
+export const START_PACKAGES = ['mmdebstrap', 'busybox-static', 'docker.io', 'crun', 'iproute2', 'iptables', 'nftables', 'haproxy', 'conntrack', 'docker-registry'];
 
 /**
  * Debian packages the test suite drives: PostgreSQL, the openstack CLI, openstacksdk and Tempest (with

@@ -8,6 +8,11 @@
  * both leaves no container, volume or namespace of theirs in the host's engine and kernel; a nested
  * engine's volume that no container holds any more is removed by the agent's garbage collection.
  *
+ * The private registry (decision 0016): both nodes trust 169.254.169.254:5000 through daemon.json (as a
+ * cluster's user data configures them, then `flotilla-dockerd restart`); an image committed and pushed on
+ * the first runs as a service task on both (the second pulls it), and the machine sees it in the
+ * registry's catalog.
+ *
  * Printed: the time from ACTIVE to `docker info` answering over ssh in each node, and memory per idle node
  * (the server container's cgroup, as the host engine's `docker stats` reads it).
  */
@@ -26,6 +31,8 @@ import type { AgentLayout } from '../src/agent/layout.js';
 
 const HOST = 'h1';
 const IMAGE = 'debian-12-docker';
+/** The private registry as servers see it (decision 0016). */
+const REGISTRY = '169.254.169.254:5000';
 const skip = computeUnavailable('ssh', 'mmdebstrap');
 if (skip) console.log(`# nested engine test skipped: ${skip}`);
 
@@ -130,6 +137,13 @@ describe('nested Docker engines in debian-12-docker servers', { skip }, () => {
     }
     step('both: busybox:latest preloaded, `docker run --rm busybox echo ok` works, overlay2');
 
+    // What a cluster's user data does: daemon.json (here only the registry), then restart the engine.
+    for (const n of nodes) {
+      const t = Date.now();
+      await sshRetry(key, n.ip, `echo '{"insecure-registries": ["${REGISTRY}"]}' > /etc/docker/daemon.json && flotilla-dockerd restart`);
+      step(`${n.name}: daemon.json written, engine restarted in ${since(t)} s (ssh included)`);
+    }
+
     const volumes = (await hostDocker(layout, 'volume', 'ls', '--filter', `label=flotilla.host=${HOST}`, '--format', '{{.Name}} {{.Labels}}')).trim().split('\n');
     assert.equal(volumes.filter((v) => !v.startsWith(stray)).length, 2, `one volume per node in the host engine: ${volumes.join('; ')}`);
 
@@ -146,13 +160,28 @@ describe('nested Docker engines in debian-12-docker servers', { skip }, () => {
       (out) => { const running = out.split('\n').filter((l) => / Running /.test(`${l} `)); return running.length === 2 && new Set(running.map((l) => l.split(' ')[0])).size === 2; }, 90_000);
     step(`service sleepers: a task on each node: ${tasks.trim().replace(/\n/g, '; ')}`);
 
+    // The user's own image through the private registry: made and pushed on node1, run on both.
+    let t = Date.now();
+    await sshRetry(key, n1.ip, `docker run --name mk busybox sh -c 'echo made-on-node1 > /hello' && docker commit mk ${REGISTRY}/hello:1 && docker rm mk && docker push ${REGISTRY}/hello:1`);
+    step(`node1 pushed ${REGISTRY}/hello:1 in ${since(t)} s`);
+    const catalog = await (await fetch(`http://127.0.0.1:${cloud!.flotillaEnv.FLOTILLA_REGISTRY_PORT}/v2/_catalog`)).json() as { repositories: string[] };
+    assert.ok(catalog.repositories.includes('hello'), `the machine sees it in the registry: ${JSON.stringify(catalog)}`);
+    assert.notEqual((await ssh(key, n2.ip, `docker image inspect ${REGISTRY}/hello:1`)).code, 0, 'node2 does not have it yet');
+    t = Date.now();
+    await sshRetry(key, n1.ip, `docker service create --detach --name hello --replicas 2 --endpoint-mode dnsrr --placement-pref spread=node.id ${REGISTRY}/hello:1 sh -c 'cat /hello; sleep 1d'`);
+    const helloTasks = await sshUntil(key, n1.ip, 'docker service ps hello --filter desired-state=running --format "{{.Node}} {{.CurrentState}}"',
+      (out) => { const running = out.split('\n').filter((l) => / Running /.test(`${l} `)); return running.length === 2 && new Set(running.map((l) => l.split(' ')[0])).size === 2; }, 120_000);
+    step(`service hello from the registry: a task on each node in ${since(t)} s: ${helloTasks.trim().replace(/\n/g, '; ')}`);
+    assert.equal((await sshRetry(key, n2.ip, `docker logs $(docker ps -q --filter name=hello | head -n 1)`)).trim(), 'made-on-node1');
+    await sshRetry(key, n1.ip, 'docker service rm hello');
+
     // Memory per idle node: each server container's cgroup, as the host engine reports it.
     await sleep(3000);
     const stats = await hostDocker(layout, 'stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}');
     step(`memory per node (engine, swarm, one sleeping busybox task each): ${stats.trim().replace(/\n/g, '; ')}`);
 
     // stop/start of node2: the boot hook starts its engine again and the node is back in the swarm.
-    let t = Date.now();
+    t = Date.now();
     assert.equal((await openstack(env, 'server', 'stop', 'node2')).code, 0);
     await waitServer(env, 'node2', (s) => s.status === 'SHUTOFF' && !s['OS-EXT-STS:task_state']);
     step(`node2 SHUTOFF in ${since(t)} s`);

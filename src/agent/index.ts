@@ -14,6 +14,7 @@
  */
 import fs from 'node:fs';
 import type http from 'node:http';
+import type net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../platform/config.js';
 import { silentLogger, type Logger } from '../platform/log.js';
@@ -31,9 +32,10 @@ import { agentLayout, LABEL, type AgentLayout } from './layout.js';
 import { run } from './command.js';
 import { HostNetwork } from './network.js';
 import { NetworkSync } from './network-sync.js';
-import { metadataSocket, NetPlane, proxyUser } from './netplane/index.js';
+import { metadataSocket, NetPlane, proxyUser, registrySocket } from './netplane/index.js';
 import { findServer, startMetadataServer } from './metadata-server.js';
 import { ServerReconciler } from './reconciler.js';
+import { startRegistryRelay } from './registry-relay.js';
 import { hostResources } from './resources.js';
 import { ServerFiles } from './server-state.js';
 import { registerHost, sweepAbandonedHosts, unregisterHost } from './sweep.js';
@@ -68,6 +70,8 @@ export interface AgentOptions {
   orchestrationUrl?: string;
   /** The container-infra API's root, e.g. http://127.0.0.1:9511: where cluster nodes' CSRs go. */
   containerInfraUrl?: string;
+  /** Flotilla's private registry, host:port (e.g. 127.0.0.1:5050): servers reach it at 169.254.169.254:5000. */
+  registryAddress?: string;
   /** Logged in as the `compute-agent` service user (a ServiceSession; anything that yields its tokens). */
   session: Pick<ServiceSession, 'token' | 'invalidate'>;
   /** How many servers are worked on at once (default 8). */
@@ -236,6 +240,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
 
   let consoleServer: http.Server;
   let metadataServer: http.Server | undefined;
+  let registryRelay: net.Server | undefined;
   try {
     consoleServer = await startConsoleServer(layout.agentSocket, () => engine.api);
     // Answers from the desired servers alone: a request costs no API call.
@@ -251,6 +256,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
         ...(opts.orchestrationUrl ? { orchestration: opts.orchestrationUrl } : {}),
         ...(opts.containerInfraUrl ? { 'container-infra': opts.containerInfraUrl } : {}),
       });
+      if (opts.registryAddress) registryRelay = await startRegistryRelay(registrySocket(layout), opts.registryAddress, proxyUser()?.gid);
     }
   } catch (err) {
     await engine.close();
@@ -288,6 +294,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       metadataServer.closeAllConnections();
       await new Promise<void>((r) => metadataServer!.close(() => r()));
     }
+    if (registryRelay) await new Promise<void>((r) => registryRelay!.close(() => r()));
     await engine.close();
     // With the engine down no server has a port left: namespaces and veths would only linger.
     await network.destroy();

@@ -15,7 +15,7 @@ import { ServiceSession } from '../platform/auth/service-session.js';
 import { IdentityClient } from '../identity/client.js';
 import { createAgent } from './index.js';
 
-const USAGE = 'usage: flotilla agent [--host NAME] [--zone ZONE] [--compute-url URL] [--image-url URL] [--network-url URL] [--orchestration-url URL] [--container-infra-url URL] [--identity-url URL]';
+const USAGE = 'usage: flotilla agent [--host NAME] [--zone ZONE] [--compute-url URL] [--image-url URL] [--network-url URL] [--orchestration-url URL] [--container-infra-url URL] [--registry-address HOST:PORT] [--identity-url URL]';
 
 function checkHost(host: string): string {
   if (!isHostName(host)) throw new Error(`invalid host name ${JSON.stringify(host)}\n${USAGE}`);
@@ -33,6 +33,7 @@ export async function runAgentProcess(argv: readonly string[]): Promise<void> {
       'network-url': { type: 'string' },
       'orchestration-url': { type: 'string' },
       'container-infra-url': { type: 'string' },
+      'registry-address': { type: 'string' },
       'identity-url': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -59,6 +60,7 @@ export async function runAgentProcess(argv: readonly string[]): Promise<void> {
     networkUrl: values['network-url'] ?? serviceUrl(config, 'network'),
     orchestrationUrl: values['orchestration-url'] ?? serviceUrl(config, 'orchestration'),
     containerInfraUrl: values['container-infra-url'] ?? serviceUrl(config, 'container-infra'),
+    registryAddress: values['registry-address'] ?? `${config.bindHost}:${config.ports.registry}`,
     session,
   });
   process.stdout.write(`flotilla agent: host ${host} running (engine ${agent.layout.engine.socket}, console ${agent.layout.agentSocket})\n`);

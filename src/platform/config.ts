@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** The services Flotilla runs, keyed as they appear in ports and the catalog. */
-export type ServiceName = 'identity' | 'compute' | 'image' | 'network' | 'orchestration' | 'container-infra' | 'application-catalog';
+export type ServiceName = 'identity' | 'compute' | 'image' | 'network' | 'orchestration' | 'container-infra' | 'application-catalog' | 'registry';
 
 /** OpenStack's usual ports. */
 export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
@@ -17,6 +17,8 @@ export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
   orchestration: 8004,
   'container-infra': 9511,
   'application-catalog': 8082,
+  /** Flotilla's private image registry (Debian's docker-registry; decision 0016); 5000, its usual port, is identity's. */
+  registry: 5050,
 };
 
 export interface Config {

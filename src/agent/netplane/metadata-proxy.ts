@@ -19,7 +19,10 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../platform/files.js';
 import type { AgentLayout } from '../layout.js';
 import { processAlive, processArgs } from '../netns.js';
-import { METADATA_ADDRESS, metadataDir, metadataProxyStem, metadataSocket, segmentPrefix } from './names.js';
+import { METADATA_ADDRESS, metadataDir, metadataProxyStem, metadataSocket, registrySocket, segmentPrefix } from './names.js';
+
+/** The port of the metadata address where servers reach Flotilla's private registry (decision 0016). */
+export const REGISTRY_PORT = 5000;
 
 /** The Unix user the proxies drop to after binding (Debian's haproxy package makes it). */
 const PROXY_USER = 'haproxy';
@@ -44,10 +47,14 @@ export function proxyUser(): { uid: number; gid: number } | undefined {
   }
 }
 
-/** The proxy's configuration: one frontend on the metadata address, one backend on the agent's socket. */
-export function renderProxyConfig(networkId: string, socket: string, dropTo: { uid: number; gid: number } | undefined): string {
+/**
+ * The proxy's configuration: one frontend on the metadata address, one backend on the agent's socket;
+ * with `registry`, also a TCP frontend on the metadata address's port 5000 passed to the agent's registry
+ * relay socket (the registry's uploads and downloads are long: minutes of timeouts, not seconds).
+ */
+export function renderProxyConfig(networkId: string, socket: string, dropTo: { uid: number; gid: number } | undefined, registry?: string): string {
   if (!ID.test(networkId)) throw new Error(`bad network id ${JSON.stringify(networkId)}`);
-  if (!/^\/[\w./-]+$/.test(socket)) throw new Error(`bad socket path ${JSON.stringify(socket)}`);
+  for (const s of [socket, ...(registry ? [registry] : [])]) if (!/^\/[\w./-]+$/.test(s)) throw new Error(`bad socket path ${JSON.stringify(s)}`);
   return [
     'global',
     '  maxconn 256',
@@ -66,6 +73,17 @@ export function renderProxyConfig(networkId: string, socket: string, dropTo: { u
     '  default_backend agent',
     'backend agent',
     `  server agent unix@${socket}`,
+    ...(registry ? [
+      'frontend registry',
+      '  mode tcp',
+      `  bind ${METADATA_ADDRESS}:${REGISTRY_PORT}`,
+      '  timeout client 10m',
+      '  default_backend registry',
+      'backend registry',
+      '  mode tcp',
+      '  timeout server 10m',
+      `  server registry unix@${registry}`,
+    ] : []),
     '',
   ].join('\n');
 }
@@ -158,7 +176,7 @@ export async function applyMetadataProxies(layout: AgentLayout, want: readonly P
   const user = proxyUser();
   for (const [stem, w] of wanted) {
     try {
-      const cfg = renderProxyConfig(w.networkId, metadataSocket(layout), user);
+      const cfg = renderProxyConfig(w.networkId, metadataSocket(layout), user, registrySocket(layout));
       let changed = true;
       try { changed = fs.readFileSync(`${stem}.cfg`, 'utf8') !== cfg; } catch { /* first time */ }
       if (changed) writeFileAtomic(`${stem}.cfg`, cfg, 0o644);

@@ -88,3 +88,8 @@ export function metadataProxyStem(layout: AgentLayout, networkId: string): strin
 export function metadataSocket(layout: AgentLayout): string {
   return path.join('/run', `flotilla-${layout.tag}`, 'metadata.sock');
 }
+
+/** The agent's registry relay socket, where every proxy passes 169.254.169.254:5000 (src/agent/registry-relay.ts). */
+export function registrySocket(layout: AgentLayout): string {
+  return path.join('/run', `flotilla-${layout.tag}`, 'registry.sock');
+}
