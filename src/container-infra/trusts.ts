@@ -33,6 +33,9 @@ export function createTrustPlumbing(identity: IdentityClient, session: ServiceSe
       const trust = await identity.createTrust(auth.token, {
         trustorUserId: auth.user.id, trusteeUserId: await trusteeId(), projectId: auth.scope.project.id,
         roles: auth.roles.map((r) => r.name), impersonation: true,
+        // Once more: the conductor creates the cluster's stack with a token of this trust, and
+        // orchestration makes the stack's own trust from it (Keystone's redelegation).
+        allowRedelegation: true, redelegationCount: 1,
       });
       return trust.id;
     },

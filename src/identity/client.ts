@@ -78,13 +78,14 @@ export class IdentityClient {
   }
 
   /** Creates a trust from the token's user to a trustee on the token's project. */
-  async createTrust(token: string, trust: { trustorUserId: string; trusteeUserId: string; projectId: string; roles: string[]; impersonation: boolean; expiresAt?: string }): Promise<{ id: string }> {
+  async createTrust(token: string, trust: { trustorUserId: string; trusteeUserId: string; projectId: string; roles: string[]; impersonation: boolean; expiresAt?: string; allowRedelegation?: boolean; redelegationCount?: number }): Promise<{ id: string }> {
     const r = await this.#call('POST', '/OS-TRUST/trusts', {
       token,
       body: { trust: {
         trustor_user_id: trust.trustorUserId, trustee_user_id: trust.trusteeUserId, project_id: trust.projectId,
         roles: trust.roles.map((name) => ({ name })), impersonation: trust.impersonation,
         ...(trust.expiresAt ? { expires_at: trust.expiresAt } : {}),
+        ...(trust.allowRedelegation ? { allow_redelegation: true, ...(trust.redelegationCount !== undefined ? { redelegation_count: trust.redelegationCount } : {}) } : {}),
       } },
     });
     return { id: r.body.trust.id as string };

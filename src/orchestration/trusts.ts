@@ -33,13 +33,19 @@ export function createTrustPlumbing(identity: IdentityClient, session: ServiceSe
   const tokens = new Map<string, { token: string; expiresAt: number }>();
   return {
     async create(auth) {
-      // A trust-scoped token cannot delegate further (Keystone refuses); the stack then runs on the caller's token.
-      if (auth.trust || auth.scope.kind !== 'project') return null;
-      const trust = await identity.createTrust(auth.token, {
-        trustorUserId: auth.user.id, trusteeUserId: await trusteeId(), projectId: auth.scope.project.id,
-        roles: auth.roles.map((r) => r.name), impersonation: true,
-      });
-      return trust.id;
+      if (auth.scope.kind !== 'project') return null;
+      try {
+        const trust = await identity.createTrust(auth.token, {
+          trustorUserId: auth.user.id, trusteeUserId: await trusteeId(), projectId: auth.scope.project.id,
+          roles: auth.roles.map((r) => r.name), impersonation: true,
+        });
+        return trust.id;
+      } catch (err) {
+        // A trust-scoped token delegates further only if its trust allows redelegation (a service acting
+        // for a user, like container-infra's conductor, gets such a trust); otherwise the stack has none.
+        if (auth.trust && (err as { status?: number }).status === 403) return null;
+        throw err;
+      }
     },
     async token(trustId) {
       const hit = tokens.get(trustId);

@@ -140,6 +140,52 @@ describe('trusts', () => {
   });
 });
 
+describe('trust redelegation', () => {
+  it('lets a trust-scoped token delegate once more what its trust allows, and deleting the first deletes the chain', async () => {
+    const user = await id.makeUser({ name: 'owner', project: 'redel-p' });
+    const service = await id.makeUser({ name: 'svc-a', project: 'svc-a-p' });
+    const engine = await id.makeUser({ name: 'svc-b', project: 'svc-b-p' });
+    const token = await id.login('owner', 'owner-password', { project: 'redel-p' });
+    const mk = (t: string, body: Record<string, unknown>) => id.call('POST', '/v3/OS-TRUST/trusts', { trust: {
+      trustor_user_id: user.userId, project_id: user.projectId, impersonation: true, roles: [{ name: 'member' }], ...body,
+    } }, t);
+    const plain = await mk(token, { trustee_user_id: service.userId });
+    assert.equal(plain.statusCode, 201, plain.body);
+    assert.equal(plain.json().trust.allow_redelegation, false);
+    assert.equal(plain.json().trust.redelegation_count, 0);
+    const first = await mk(token, { trustee_user_id: service.userId, allow_redelegation: true, redelegation_count: 1 });
+    assert.equal(first.statusCode, 201, first.body);
+    assert.equal(first.json().trust.redelegation_count, 1);
+    assert.equal((await mk(token, { trustee_user_id: service.userId, allow_redelegation: true, redelegation_count: 4 })).statusCode, 403, 'deeper than Keystone\'s maximum of 3');
+
+    const svcToken = await id.login('svc-a', 'svc-a-password');
+    const scoped = async (trustee: string, trustId: string): Promise<string> => {
+      const t = await tokenFor({ identity: { methods: ['token'], token: { id: trustee } }, scope: { 'OS-TRUST:trust': { id: trustId } } });
+      assert.equal(t.status, 201, JSON.stringify(t.body));
+      return t.token;
+    };
+    // A trust without redelegation delegates nothing further.
+    assert.equal((await mk(await scoped(svcToken, plain.json().trust.id), { trustee_user_id: engine.userId })).statusCode, 403);
+    // The redelegatable one does, once, to the same project with a subset of its roles.
+    const viaFirst = await scoped(svcToken, first.json().trust.id);
+    assert.equal((await mk(viaFirst, { trustee_user_id: engine.userId, roles: [{ name: 'admin' }] })).statusCode, 404, 'a role the trustor does not hold');
+    assert.equal((await mk(viaFirst, { trustee_user_id: engine.userId, remaining_uses: 1 })).statusCode, 403);
+    const second = await mk(viaFirst, { trustee_user_id: engine.userId });
+    assert.equal(second.statusCode, 201, second.body);
+    assert.equal(second.json().trust.redelegated_trust_id, first.json().trust.id);
+    assert.equal(second.json().trust.redelegation_count, 0);
+    const engineToken = await id.login('svc-b', 'svc-b-password');
+    const viaSecond = await scoped(engineToken, second.json().trust.id);
+    assert.equal((await mk(viaSecond, { trustee_user_id: service.userId })).statusCode, 403, 'the chain ends there');
+    assert.equal(await validate(viaSecond), 200);
+
+    assert.equal((await id.call('DELETE', `/v3/OS-TRUST/trusts/${first.json().trust.id}`, undefined, token)).statusCode, 204);
+    assert.equal(await validate(viaSecond), 404, 'the redelegated trust went with the first');
+    const again = await tokenFor({ identity: { methods: ['token'], token: { id: engineToken } }, scope: { 'OS-TRUST:trust': { id: second.json().trust.id } } });
+    assert.ok(again.status === 401 || again.status === 404, JSON.stringify(again.body));
+  });
+});
+
 describe('application credentials', () => {
   it('authenticates by id or by name, restricts and dies with its credential', async () => {
     const u = await id.makeUser({ name: 'acu', project: 'ac-p' });

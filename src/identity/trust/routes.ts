@@ -21,11 +21,14 @@ function renderTrust(ctx: IdentityContext, t: Trust, roles: Role[] | undefined):
     remaining_uses: t.remainingUses,
     redelegated_trust_id: t.redelegatedTrustId,
     redelegation_count: t.redelegationCount ?? 0,
-    allow_redelegation: false,
+    allow_redelegation: (t.redelegationCount ?? 0) > 0,
     ...(roles ? { roles: roles.map((r) => renderRole(ctx, r)), roles_links: { self: link(ctx, `OS-TRUST/trusts/${t.id}/roles`), previous: null, next: null } } : {}),
     links: { self: link(ctx, `OS-TRUST/trusts/${t.id}`) },
   };
 }
+
+/** Keystone's `[trust] max_redelegation_count`: how deep a chain of redelegated trusts may go. */
+export const MAX_REDELEGATION_COUNT = 3;
 
 /** Keystone accepts ISO-8601 timestamps; anything else is a 400. */
 function parseExpiry(raw: unknown): string | null {
@@ -46,7 +49,10 @@ export function trustRoutes(app: FastifyInstance, ctx: IdentityContext): void {
   app.post('/v3/OS-TRUST/trusts', { schema: { body: schemas.trustCreate } }, async (request, reply) => {
     const body = (request.body as { trust: Record<string, unknown> }).trust;
     const auth = enforce(ctx, request, 'identity:create_trust', { trust: { trustor_user_id: body.trustor_user_id } });
-    if (auth.trust) throw new Forbidden('Trust-scoped tokens cannot create trusts (redelegation is not enabled).');
+    if (auth.user.id !== body.trustor_user_id) throw new Forbidden('The authenticated user should match the trustor.');
+    // A trust-scoped token may delegate further only what its own trust lets it (Keystone's redelegation).
+    const parent = auth.trust ? await ctx.trusts.find(auth.trust.id) : undefined;
+    if (auth.trust && !parent) throw new Forbidden('Redelegation allowed for delegated by trust only.');
     if (auth.applicationCredential?.restricted) throw new Forbidden('A restricted application credential cannot create trusts.');
     if (auth.oauth1) throw new Forbidden('OAuth1-delegated tokens cannot create trusts.');
     const trustee = await ctx.users.find(String(body.trustee_user_id));
@@ -57,7 +63,25 @@ export function trustRoutes(app: FastifyInstance, ctx: IdentityContext): void {
     if (projectId !== null && roleRefs.length === 0) throw new Forbidden('At least one role should be specified.');
     const remaining = body.remaining_uses === undefined || body.remaining_uses === null ? null : Number(body.remaining_uses);
     if (remaining !== null && (!Number.isInteger(remaining) || remaining <= 0)) throw new BadRequest("Invalid input for field 'remaining_uses': must be a positive integer or null");
-    const expiresAt = parseExpiry(body.expires_at);
+    let expiresAt = parseExpiry(body.expires_at);
+    const redelegatable = body.allow_redelegation === true && body.redelegation_count !== 0;
+    const requestedCount = typeof body.redelegation_count === 'number' ? body.redelegation_count : null;
+    if (redelegatable) {
+      if (requestedCount !== null && requestedCount > MAX_REDELEGATION_COUNT) throw new Forbidden(`Requested redelegation depth of ${requestedCount} is greater than allowed ${MAX_REDELEGATION_COUNT}.`);
+      if (remaining !== null) throw new BadRequest('remaining_uses must not be set if redelegation is allowed.');
+    }
+    let redelegationCount = redelegatable ? requestedCount ?? MAX_REDELEGATION_COUNT : 0;
+    if (parent) {
+      const depth = parent.redelegationCount ?? 0;
+      if (!(depth > 0 && depth <= MAX_REDELEGATION_COUNT)) throw new Forbidden(`Remaining redelegation depth of ${depth} out of allowed range of [0..${MAX_REDELEGATION_COUNT}].`);
+      if (remaining !== null) throw new Forbidden(`Field "remaining_uses" is set to ${remaining} while it must not be set in order to redelegate a trust.`);
+      if (redelegatable && requestedCount !== null && requestedCount !== depth - 1) throw new Forbidden('Modifying "redelegation_count" upon redelegation is forbidden. Omitting this parameter is advised.');
+      if (projectId !== parent.projectId) throw new Forbidden('A redelegated trust must be on the project of the trust it comes from.');
+      if (parent.expiresAt && expiresAt && Date.parse(expiresAt) > Date.parse(parent.expiresAt)) throw new Forbidden('Requested expiration time is more than redelegated trust can provide.');
+      expiresAt ??= parent.expiresAt;
+      if (!parent.impersonation && body.impersonation === true) throw new Forbidden(`Impersonation is not allowed because redelegated trust does not specify impersonation. Redelegated trust id: ${parent.id}`);
+      redelegationCount = redelegatable ? depth - 1 : 0;
+    }
 
     const roles: Role[] = [];
     if (projectId !== null) {
@@ -72,6 +96,7 @@ export function trustRoutes(app: FastifyInstance, ctx: IdentityContext): void {
         if (!held.has(role.id)) throw new NotFound(`Could not find role: ${role.id} (the trustor does not hold it on project ${projectId}).`);
         if (!roles.some((r) => r.id === role.id)) roles.push(role);
       }
+      if (parent && !roles.every((r) => parent.roleIds.includes(r.id))) throw new Forbidden('Some of requested roles are not in redelegated trust.');
     }
     const trust: Trust = {
       id: newHexId(),
@@ -81,8 +106,8 @@ export function trustRoutes(app: FastifyInstance, ctx: IdentityContext): void {
       impersonation: body.impersonation === true,
       expiresAt,
       remainingUses: remaining,
-      redelegatedTrustId: null,
-      redelegationCount: null,
+      redelegatedTrustId: parent?.id ?? null,
+      redelegationCount,
       roleIds: roles.map((r) => r.id),
       extra: {},
     };
@@ -114,8 +139,18 @@ export function trustRoutes(app: FastifyInstance, ctx: IdentityContext): void {
 
   app.delete<{ Params: { id: string } }>('/v3/OS-TRUST/trusts/:id', async (request, reply) => {
     const trust = await loadTrust(request, 'identity:delete_trust');
-    await ctx.trusts.softDelete(trust.id, new Date().toISOString());
-    await ctx.revocations.revoke({ trust_id: trust.id });
+    // The trusts redelegated from it go with it (and theirs), as in Keystone.
+    const at = new Date().toISOString();
+    const doomed = [trust.id];
+    for (let i = 0; i < doomed.length; i++) {
+      for (const child of await ctx.trusts.list({ trustorUserId: trust.trustorUserId })) {
+        if (child.redelegatedTrustId === doomed[i] && !doomed.includes(child.id)) doomed.push(child.id);
+      }
+    }
+    for (const id of doomed) {
+      await ctx.trusts.softDelete(id, at);
+      await ctx.revocations.revoke({ trust_id: id });
+    }
     return reply.code(204).send();
   });
 
