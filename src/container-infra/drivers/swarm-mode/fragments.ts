@@ -52,7 +52,8 @@ engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1
 # (Re)starts the engine so that it runs with daemon.json: the image's service script when it has one.
 restart_engine() {
   if [ -x /usr/local/sbin/flotilla-dockerd ]; then
-    if [ "$1" = changed ]; then /usr/local/sbin/flotilla-dockerd restart; else /usr/local/sbin/flotilla-dockerd start; fi
+    if [ "$1" = changed ]; then /usr/local/sbin/flotilla-dockerd stop; say "engine stopped ($(elapsed) s)"; fi
+    /usr/local/sbin/flotilla-dockerd start
     return $?
   fi
   if [ "$1" = changed ] && [ -s /var/run/docker.pid ]; then
@@ -150,13 +151,14 @@ FLOTILLA_CA_EOF
         -H 'X-Auth-Token: @@SIGNING_SECRET@@' -H 'OpenStack-API-Version: container-infra latest' \
         -H 'Content-Type: application/json' -H 'Accept: application/json' \
         -d "{\"cluster_uuid\": \"$CLUSTER_UUID\", \"csr\": \"$csr\"}" -w '\n%{http_code}' 2>&1)
-      code=$(echo "$answer" | tail -n 1)
+      code=$(printf '%s\n' "$answer" | tail -n 1)
       [ "$code" = 200 ] || [ "$code" = 201 ] && break
       n=$((n + 1))
-      [ $n -ge 30 ] && fail "the certificate was not signed: $code $(echo "$answer" | head -c 300)"
+      [ $n -ge 30 ] && fail "the certificate was not signed: $code $(printf '%s' "$answer" | head -c 300)"
       sleep 1
     done
-    echo "$answer" | sed '$d' | tr -d '\n' | sed -n 's/.*"pem": *"\([^"]*\)".*/\1/p' | sed -e 's/\\n/\n/g' -e 's/\\\//\//g' > "$D/server.pem.new"
+    # printf, not echo: dash's echo would turn the JSON's \n escapes into newlines.
+    printf '%s\n' "$answer" | sed '$d' | tr -d '\n' | sed -n 's/.*"pem": *"\([^"]*\)".*/\1/p' | sed -e 's/\\n/\n/g' -e 's/\\\//\//g' > "$D/server.pem.new"
     openssl verify -CAfile "$D/ca.pem" "$D/server.pem.new" >/dev/null 2>&1 || fail "the signed certificate does not verify against the cluster CA"
     mv "$D/server.pem.new" "$D/server.pem"
     say "certificate signed ($(elapsed) s)"
@@ -203,7 +205,7 @@ JOIN_DATA='@@SWARM_JOIN@@'
 SERVER_ID=$(server_id)
 say "configuring a swarm $ROLE (server $SERVER_ID, $FIXED_IP, manager $MANAGER)"
 
-token=$(echo "$JOIN_DATA" | sed -n "s/.*\"$ROLE\": *\"\([^\"]*\)\".*/\1/p")
+token=$(printf '%s\n' "$JOIN_DATA" | sed -n "s/.*\"$ROLE\": *\"\([^\"]*\)\".*/\1/p")
 [ -n "$token" ] || fail "no $ROLE join token in the master's data"
 
 labels="\"flotilla.server_id=$SERVER_ID\", \"flotilla.cluster_uuid=$CLUSTER_UUID\", \"flotilla.role=$ROLE\""
