@@ -165,7 +165,8 @@ FLOTILLA_CA_EOF
   fi
   json="{\"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2376\"], \"tls\": true, \"tlsverify\": true, \"tlscacert\": \"$D/ca.pem\", \"tlscert\": \"$D/server.pem\", \"tlskey\": \"$D/server-key.pem\", $common}"
 else
-  json="{\"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2375\"], $common}"
+  # "tls": false said outright: dockerd 20.10 otherwise sleeps 15 s at start to warn about a plain TCP listener.
+  json="{\"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2375\"], \"tls\": false, $common}"
 fi
 
 if write_daemon_json "$json"; then change=changed; else change=same; fi
