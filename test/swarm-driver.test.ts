@@ -84,7 +84,7 @@ const outputsOf = (stack: { outputs?: Array<{ output_key: string; output_value: 
   Object.fromEntries((stack.outputs ?? []).map((o) => [o.output_key, o.output_value]));
 
 /** Prints when each resource of the stack started and finished (s after the stack's first event), and the master's console. */
-async function timeline(s: Session, name: string, id: string, master: string): Promise<void> {
+async function timeline(s: Session, name: string, id: string, consoles: Record<string, string>): Promise<void> {
   const events = await s.heat.listEvents(s.token, name, id, { limit: 1000, sortDir: 'asc' });
   const t0 = Date.parse(events[0]!.event_time);
   const at = (e: { event_time: string }): string => ((Date.parse(e.event_time) - t0) / 1000).toFixed(1);
@@ -94,11 +94,13 @@ async function timeline(s: Session, name: string, id: string, master: string): P
     if (e.resource_status === 'CREATE_COMPLETE' && spans.has(e.resource_name)) spans.set(e.resource_name, `${spans.get(e.resource_name)}-${at(e)}`);
   }
   console.log(`# create timeline: ${[...spans.values()].join(', ')}`);
-  const res = await fetch(`${s.compute}/servers/${master}/action`, {
-    method: 'POST', headers: { 'x-auth-token': s.token, 'content-type': 'application/json' }, body: JSON.stringify({ 'os-getConsoleOutput': { length: 40 } }),
-  });
-  const out = ((await res.json()) as { output?: string }).output ?? '';
-  for (const line of out.split('\n').filter((l) => /swarm-|flotilla-/.test(l))) console.log(`#   master console: ${line}`);
+  for (const [what, server] of Object.entries(consoles)) {
+    const res = await fetch(`${s.compute}/servers/${server}/action`, {
+      method: 'POST', headers: { 'x-auth-token': s.token, 'content-type': 'application/json' }, body: JSON.stringify({ 'os-getConsoleOutput': { length: 40 } }),
+    });
+    const out = ((await res.json()) as { output?: string }).output ?? '';
+    for (const line of out.split('\n').filter((l) => /swarm-|flotilla-/.test(l))) console.log(`#   ${what} console: ${line}`);
+  }
 }
 
 /** Polls the swarm until `done` holds for its nodes; returns them. */
@@ -163,7 +165,7 @@ describe('the swarm-mode driver\'s stack on a real cloud', { skip, concurrency: 
     assert.match(facts.apiAddress ?? '', /^tcp:\/\/198\.19\.\d+\.\d+:2375$/);
     assert.equal(facts.masterIds.length, 1);
     assert.equal(facts.nodeIds.length, 2);
-    await timeline(s, name, id, facts.masterIds[0]!);
+    await timeline(s, name, id, { master: facts.masterIds[0]!, worker: facts.nodeIds[0]! });
     const access: CoeAccess = { apiAddress: facts.apiAddress!, timeoutMs: 5000 };
     const api = new DockerApi({ address: facts.apiAddress!, timeoutMs: 5000 });
     try {
