@@ -149,24 +149,35 @@ describe('swarm-mode boot scripts', () => {
     }
   });
 
+  /** The script's line that matches `re`, run by /bin/sh (dash on Debian, as on the nodes) between `setup` and `then`. */
+  const runLine = (script: string, re: RegExp, setup: string, then = ''): string => {
+    const line = script.split('\n').find((l) => re.test(l));
+    assert.ok(line, `no line ${re} in the script`);
+    const file = path.join(dir, 'line.sh');
+    fs.writeFileSync(file, `${setup}\n${line}\n${then}\n`);
+    return execFileSync('sh', [file], { encoding: 'utf8' });
+  };
+
   it('take the join token for their role from the wait condition data', () => {
+    // As WaitCondition's data attribute has it: {"<signal id>": <the master's data>}.
     const data = JSON.stringify({ 1: { worker: 'SWMTKN-1-abc-w0rk', manager: 'SWMTKN-1-abc-m4n', address: '10.0.0.3:2377' } });
     for (const role of ['worker', 'manager']) {
-      const out = execFileSync('sh', ['-c', `JOIN_DATA='${data}'; ROLE=${role}; echo "$JOIN_DATA" | sed -n "s/.*\\"$ROLE\\": *\\"\\([^\\"]*\\)\\".*/\\1/p"`], { encoding: 'utf8' });
-      assert.equal(out.trim(), role === 'worker' ? 'SWMTKN-1-abc-w0rk' : 'SWMTKN-1-abc-m4n');
+      const token = runLine(NODE_SH, /^token=/, `JOIN_DATA='${data}'; ROLE=${role}`, 'printf %s "$token"');
+      assert.equal(token, role === 'worker' ? 'SWMTKN-1-abc-w0rk' : 'SWMTKN-1-abc-m4n');
     }
   });
 
-  it('escape a CSR into JSON and read a PEM back out of the answer', () => {
-    // The same awk and sed the master script runs.
+  it('escape a CSR into JSON and read the PEM back out of the API\'s answer', () => {
     const pem = '-----BEGIN CERTIFICATE REQUEST-----\nMIIC/ab+c\nZZ==\n-----END CERTIFICATE REQUEST-----\n';
-    fs.writeFileSync(path.join(dir, 'x.csr'), pem);
-    const escaped = execFileSync('sh', ['-c', `awk '{ printf "%s\\\\n", $0 }' ${dir}/x.csr`], { encoding: 'utf8' });
+    fs.writeFileSync(path.join(dir, 'server.csr'), pem);
+    const escaped = runLine(MASTER_SH, /^\s*csr=\$\(awk/, `D=${dir}`, 'printf %s "$csr"');
     assert.deepEqual(JSON.parse(`{"csr": "${escaped}"}`), { csr: pem });
-    const answer = `${JSON.stringify({ cluster_uuid: 'u', pem: pem.replace(/REQUEST/g, '') })}\n200`;
+    // The API's answer as curl -w '\n%{http_code}' leaves it: Magnum's certificate body (the CSR, then the PEM), then the status.
+    const cert = pem.replace(/ REQUEST/g, '');
+    const answer = `${JSON.stringify({ cluster_uuid: 'u', csr: pem, pem: cert, links: [{ href: 'http://x/v1/certificates/u', rel: 'self' }] })}\n201`;
     fs.writeFileSync(path.join(dir, 'answer'), answer);
-    const back = execFileSync('sh', ['-c', `cat ${dir}/answer | sed '$d' | tr -d '\\n' | sed -n 's/.*"pem": *"\\([^"]*\\)".*/\\1/p' | sed -e 's/\\\\n/\\n/g' -e 's/\\\\\\//\\//g'`], { encoding: 'utf8' });
-    assert.equal(back, pem.replace(/REQUEST/g, ''));
+    runLine(MASTER_SH, /sed -n 's\/\.\*"pem"/, `D=${dir}; answer=$(cat ${dir}/answer)`);
+    assert.equal(fs.readFileSync(path.join(dir, 'server.pem.new'), 'utf8'), cert);
   });
 
   it('write the registries as a JSON list', () => {
