@@ -91,7 +91,9 @@ swarm_state() { docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null; }
 
 # Signals this node's wait condition ($1 SUCCESS|FAILURE, $2 reason, $3 data as JSON), retrying.
 notify() {
-  body="{\"status\": \"$1\", \"reason\": \"$2\", \"data\": $3, \"id\": \"1\"}"
+  # The reason as a JSON string: one line, without quotes or backslashes, at most 400 characters.
+  reason=$(printf '%s' "$2" | tr '\n\t' '  ' | tr -d '"\\' | cut -c1-400)
+  body="{\"status\": \"$1\", \"reason\": \"$reason\", \"data\": $3, \"id\": \"1\"}"
   n=0
   until @@WC_NOTIFY@@ --fail -s -o /dev/null --max-time 10 --data-binary "$body"; do
     n=$((n + 1))
@@ -159,7 +161,9 @@ FLOTILLA_CA_EOF
     done
     # printf, not echo: dash's echo would turn the JSON's \n escapes into newlines.
     printf '%s\n' "$answer" | sed '$d' | tr -d '\n' | sed -n 's/.*"pem": *"\([^"]*\)".*/\1/p' | sed -e 's/\\n/\n/g' -e 's/\\\//\//g' > "$D/server.pem.new"
-    openssl verify -CAfile "$D/ca.pem" "$D/server.pem.new" >/dev/null 2>&1 || fail "the signed certificate does not verify against the cluster CA"
+    if ! out=$(openssl verify -CAfile "$D/ca.pem" "$D/server.pem.new" 2>&1); then
+      fail "the signed certificate does not verify against the cluster CA: $(printf '%s' "$out" | tail -n 2) (answer: $(printf '%s' "$answer" | head -c 200))"
+    fi
     mv "$D/server.pem.new" "$D/server.pem"
     say "certificate signed ($(elapsed) s)"
   fi

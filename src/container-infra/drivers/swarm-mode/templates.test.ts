@@ -180,6 +180,14 @@ describe('swarm-mode boot scripts', () => {
     assert.equal(fs.readFileSync(path.join(dir, 'server.pem.new'), 'utf8'), cert);
   });
 
+  it('signal a reason that stays valid JSON whatever a failing command printed', () => {
+    const fn = /notify\(\) \{\n[\s\S]*?\n\}/.exec(NODE_SH)![0].replace('@@WC_NOTIFY@@', 'capture');
+    const out = path.join(dir, 'body.json');
+    execFileSync('sh', ['-c', `capture() { printf '%s' "$8" > ${out}; }\n${fn}\nnotify FAILURE "$(printf 'join: \\"bad\\" \\\\ x\\nnext line')" null`]);
+    const body = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(body, { status: 'FAILURE', reason: 'join: bad  x next line', data: null, id: '1' });
+  });
+
   it('write the registries as a JSON list', () => {
     const fn = /json_list\(\) \{\n([\s\S]*?)\n\}/.exec(MASTER_SH)![0];
     for (const [given, want] of [['', []], ['a:5000', ['a:5000']], ['a:5000, b:5000', ['a:5000', 'b:5000']]] as const) {
