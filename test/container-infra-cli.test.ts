@@ -108,7 +108,8 @@ describe('a Swarm cluster through openstack coe and the docker CLI', { skip }, (
     // The docker CLI over TLS with the certificates the real magnumclient made (its key, our CA's signature).
     const dir = path.join(dataDir, 'c1-config');
     fs.mkdirSync(dir);
-    const config = await openstack(env, 'coe', 'cluster', 'config', 'c1', '--dir', dir, '--output-certs');
+    // magnumclient picks the export syntax from $SHELL.
+    const config = await openstack({ ...env, SHELL: '/bin/sh' }, 'coe', 'cluster', 'config', 'c1', '--dir', dir, '--output-certs');
     assert.equal(config.code, 0, config.stderr + config.stdout);
     const dockerEnv: Record<string, string> = {};
     for (const m of config.stdout.matchAll(/export (DOCKER_[A-Z_]+)=(\S*)/g)) dockerEnv[m[1]!] = m[2]!.replace(/^"|"$/g, '');

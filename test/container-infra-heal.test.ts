@@ -61,7 +61,8 @@ async function settle(env: Env, name: string, withinMs: number): Promise<Row> {
 /** The docker CLI environment for a cluster, from `coe cluster config --output-certs`. */
 async function dockerEnvOf(env: Env, cluster: string, dir: string): Promise<Env> {
   fs.mkdirSync(dir, { recursive: true });
-  const r = await openstack(env, 'coe', 'cluster', 'config', cluster, '--dir', dir, '--output-certs', '--force');
+  // magnumclient picks the export syntax from $SHELL.
+  const r = await openstack({ ...env, SHELL: '/bin/sh' }, 'coe', 'cluster', 'config', cluster, '--dir', dir, '--output-certs', '--force');
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const out: Env = {};
   for (const m of r.stdout.matchAll(/export (DOCKER_[A-Z_]+)=(\S*)/g)) out[m[1]!] = m[2]!.replace(/^"|"$/g, '');

@@ -79,7 +79,7 @@ export class Conductor {
   async start(): Promise<void> {
     await this.#o.store.heartbeat(this.#o.host);
     for (const c of await this.#o.store.clustersWithOperation()) this.kick(c.uuid);
-    const every = this.#o.checkMs ?? 5000;
+    const every = this.#o.checkMs ?? 3000;
     this.#timer = setInterval(() => { void this.#periodic(); }, every);
     this.#timer.unref();
   }
@@ -201,6 +201,11 @@ export class Conductor {
       if (forgotten.length) await this.#event(c, 'forget', `removed ${forgotten.join(', ')} from the swarm`);
     }
     await this.#awaitNodes(c, template, facts);
+    // A node group being deleted reaches here as a resize to 0 (the API's contract): its row goes now.
+    if (group.status === 'DELETE_IN_PROGRESS' && op.nodeCount === 0 && !group.isDefault) {
+      await this.#o.store.deleteNodeGroup(group.uuid);
+      await this.#event(c, 'nodegroup', `node group ${group.name} deleted`);
+    }
     await this.#finish(c, 'UPDATE_COMPLETE', `${group.name} has ${op.nodeCount} nodes`, { healthStatus: 'HEALTHY' });
   }
 
@@ -210,6 +215,11 @@ export class Conductor {
     const driver = this.#driverOf(c, template);
     const groups = await this.#o.store.listNodeGroups(c.uuid);
     await this.#event(c, 'heal', `replacing ${op.replace.join(', ')}`);
+    // The dead nodes leave the swarm first, so that `docker node ls` never lists them beside their replacements.
+    if (c.apiAddress) {
+      const forgotten = await driver.forget(await this.#access(c), op.replace.map((serverId) => ({ serverId }))).catch(() => []);
+      if (forgotten.length) await this.#event(c, 'forget', `removed ${forgotten.join(', ')} from the swarm`);
+    }
     const victims: Record<string, string[]> = {};
     for (const g of groups) victims[g.uuid] = g.nodes.filter((n) => op.replace.includes(n));
     await this.#updateStack(c, template, driver, groups, victims);
