@@ -45,7 +45,7 @@ const TEMPLATE: ClusterTemplate = {
   createdAt: '2026-01-01T00:00:00Z', updatedAt: null,
 };
 
-function input(workers: number, nodesToRemove: string[] = []): StackInput {
+function input(workers: number, nodesToRemove: string[] = [], masters = 1): StackInput {
   return {
     cluster: {
       uuid: asId<'ClusterId'>('0d5e8b3c-0000-4000-8000-000000000007'), name: 'drv', keypair: null, fixedNetwork: null, fixedSubnet: null,
@@ -53,7 +53,7 @@ function input(workers: number, nodesToRemove: string[] = []): StackInput {
     },
     template: TEMPLATE,
     nodegroups: [
-      { role: 'master', name: 'default-master', count: 1, flavorId: 'm1.small', imageId: IMAGE },
+      { role: 'master', name: 'default-master', count: masters, flavorId: 'm1.small', imageId: IMAGE },
       { role: 'worker', name: 'default-worker', count: workers, flavorId: 'm1.small', imageId: IMAGE, nodesToRemove },
     ],
     labels: { fixed_subnet_cidr: '10.70.0.0/24' },
@@ -122,6 +122,7 @@ const serverOf = (n: SwarmNode): string | undefined => n.Description.Engine?.Lab
 describe('the swarm-mode driver\'s stack on a real cloud', { skip, concurrency: false }, () => {
   let cloud: TestCloud | undefined;
   let dataDir = '';
+  let session: Session | undefined;
   before(async () => {
     cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: HOST, FLOTILLA_BASE_IMAGES: IMAGE }, timeoutMs: 1_200_000 });
     dataDir = cloud.dataDir;
@@ -148,7 +149,10 @@ describe('the swarm-mode driver\'s stack on a real cloud', { skip, concurrency: 
     const quota = await openstack(admin, 'quota', 'set', '--instances', '20', '--cores', '40', '--ram', '81920', '--floating-ips', '20', '--ports', '100', 'swarmdrv');
     assert.equal(quota.code, 0, quota.stderr);
     const s = await connect(cloud!, 'swarmdrv-user', 'swarmdrv-pw', 'swarmdrv');
-    const namespaces = (): string[] => (fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns') : []).sort();
+    session = s;
+    // This cloud's namespaces (its host's, its routers' and segments' carry the host's tag; other clouds may run beside this test).
+    const tag = hostLayout(dataDir, HOST).hostNamespace.replace(/^flotilla-h-/, '');
+    const namespaces = (): string[] => (fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns') : []).filter((n) => n.includes(`-${tag}`)).sort();
     const namespacesBefore = namespaces();
     const t0 = Date.now();
     const step = (what: string): void => console.log(`# ${since(t0)} s: ${what}`);
@@ -260,5 +264,34 @@ describe('the swarm-mode driver\'s stack on a real cloud', { skip, concurrency: 
       if (extra.length === 0) break;
     }
     assert.deepEqual(extra, [], 'the stack\'s network and router namespaces are gone');
+  });
+  it('makes a swarm with three managers (the first master and two that join it as managers)', { timeout: 900_000 }, async (ctx) => {
+    if (!session) { ctx.skip('the first test made no session'); return; }
+    const s = session;
+    const name = 'drv3-0d5e8b3c';
+    const t = Date.now();
+    const def = swarmModeDriver.stack({ ...input(1, [], 3), labels: { fixed_subnet_cidr: '10.71.0.0/24' } });
+    const { id } = await s.heat.createStack(s.token, { stack_name: name, template: def.template, files: def.files, environment: def.environment, parameters: def.parameters, timeout_mins: 15 });
+    let stack = await s.heat.waitForStack(s.token, name, id, { timeoutMs: 900_000 });
+    assert.equal(stack.stack_status, 'CREATE_COMPLETE', stack.stack_status_reason);
+    const facts = swarmModeDriver.outputs(outputsOf(stack), { tlsDisabled: true });
+    assert.equal(facts.masterIds.length, 3);
+    assert.equal(facts.masterAddresses.length, 3);
+    const api = new DockerApi({ address: facts.apiAddress!, timeoutMs: 5000 });
+    try {
+      const nodes = await nodesUntil(api, (n) => ready(n).length === 4, 120_000);
+      const managers = nodes.filter((n) => n.Spec.Role === 'manager');
+      assert.deepEqual(managers.map(serverOf).sort(), [...facts.masterIds].sort());
+      assert.ok(managers.every((n) => n.ManagerStatus?.Reachability === 'reachable'), JSON.stringify(managers.map((n) => n.ManagerStatus)));
+      assert.equal(serverOf(managers.find((n) => n.ManagerStatus?.Leader)!), facts.masterIds[0]);
+      const health = await swarmModeDriver.health({ apiAddress: facts.apiAddress! }, { expected: facts.nodes.map((n) => ({ serverId: n.serverId })) });
+      assert.equal(health.status, 'HEALTHY', JSON.stringify(health.reason));
+      console.log(`# three managers and a worker: CREATE_COMPLETE and 4 Ready in ${since(t)} s`);
+    } finally {
+      api.close();
+    }
+    await s.heat.deleteStack(s.token, name, id);
+    stack = await s.heat.waitForStack(s.token, name, id, { timeoutMs: 600_000 });
+    assert.equal(stack.stack_status, 'DELETE_COMPLETE', stack.stack_status_reason);
   });
 });
