@@ -15,7 +15,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
 import { openstack, openstackJson } from './support/cli.js';
-import { cleanupHost, computeUnavailable, hostLayout } from './support/compute.js';
+import { cleanupHost, computeUnavailable, hostLayout, hostNamespaces } from './support/compute.js';
 
 const HOST = 'h1';
 const magnumclient = fs.existsSync('/usr/lib/python3/dist-packages/magnumclient') ? undefined : 'python3-magnumclient is not installed (apt-get install python3-magnumclient)';
@@ -92,7 +92,8 @@ describe('a Swarm cluster through openstack coe and the docker CLI', { skip }, (
       '--external-network', 'public', '--flavor', 'm1.small', '--master-flavor', 'm1.small', '--network-driver', 'docker');
     assert.equal(tpl.code, 0, tpl.stderr + tpl.stdout);
 
-    const namespaces = (): string[] => (fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns') : []).sort();
+    // This cloud's host's namespaces only (other clouds may run beside this test).
+    const namespaces = (): string[] => hostNamespaces(hostLayout(dataDir, HOST)).sort();
     const namespacesBefore = namespaces();
 
     // Create.

@@ -18,6 +18,7 @@ import { DriverError, type ClusterFacts, type CoeAccess, type Driver, type Drive
 import { makeCa, makeClientCertificate } from '../pki.js';
 import type { ProjectApis, Trusts } from './ports.js';
 import { HealthWatch } from './health.js';
+import { SERVER_REGISTRY_ADDRESS } from '../../registry/index.js';
 
 export interface ConductorOptions {
   store: ContainerInfraStore;
@@ -367,6 +368,8 @@ export class Conductor {
         floatingIpEnabled: c.floatingIpEnabled, masterLbEnabled: c.masterLbEnabled, dockerVolumeSize: c.dockerVolumeSize, createTimeout: c.createTimeout,
       },
       template, nodegroups, labels: c.labels, tlsDisabled: !tls, caCertPem, nodeSigningSecret: secret,
+      // Every cluster trusts the cloud's private registry, which its nodes reach at the metadata address (decision 0016).
+      registries: [SERVER_REGISTRY_ADDRESS],
     };
   }
 
