@@ -162,8 +162,8 @@ describe('Swarm clusters re-spawn lost nodes and stay apart', { skip }, () => {
     let t = Date.now();
     assert.equal((await openstack(a, 'server', 'delete', String(workers[0]!.ID))).code, 0);
     let h = await healed(a, dockerA, 3, [String(workers[0]!.Name)], 120_000);
+    console.log(`# respawn target: a replacement Ready within 30 s`);
     step(`server delete: a replacement Ready ${(h.readyAfterMs / 1000).toFixed(1)} s after, HEALTHY after ${(h.healthyAfterMs / 1000).toFixed(1)} s (${h.nodes.join(', ')})`);
-    console.log(`# respawn after server delete: ${(h.readyAfterMs / 1000).toFixed(1)} s`);
 
     // Re-spawn 2: the other worker's engine killed inside its server.
     const victim = workers[1]!;
@@ -173,7 +173,8 @@ describe('Swarm clusters re-spawn lost nodes and stay apart', { skip }, () => {
     assert.ok(container, 'the worker\'s container on the host engine');
     const kill = await run('docker', ['-H', `unix://${host}`, 'exec', container, 'sh', '-c', 'pkill -9 dockerd; pkill -9 containerd; true']);
     assert.equal(kill.code, 0, kill.stderr);
-    h = await healed(a, dockerA, 3, [], 120_000);
+    // Replaced: the swarm has 3 Ready nodes again and the victim is not among them (it was forgotten).
+    h = await healed(a, dockerA, 3, [String(victim.Name)], 120_000);
     step(`engine killed: 3 Ready again ${(h.readyAfterMs / 1000).toFixed(1)} s after, HEALTHY after ${(h.healthyAfterMs / 1000).toFixed(1)} s (${h.nodes.join(', ')}); ${since(t)} s in all`);
 
     // Both clusters go; nothing is left.
