@@ -90,3 +90,15 @@ export async function nftWithSysctls(ns: string, sysctls: ReadonlyArray<readonly
   const writes = sysctls.map(([key, value]) => `echo ${value} > /proc/sys/${key}`);
   await run('nsenter', [`--net=/run/netns/${ns}`, 'sh', '-c', [...writes, 'exec nft -f -'].join(' && ')], script);
 }
+
+/**
+ * Neighbour (ARP) timing of the links in namespace `ns` whose names start with `prefix` (a constant: it
+ * goes into a shell line). The kernel's defaults ask again only every second and trust a stale entry
+ * for 5 s before checking it: a router would then wait up to a second to find a server plugged just
+ * after the first packet for it arrived, and 5 s to notice an address now held by another server's MAC.
+ */
+export async function neighbourTiming(ns: string, prefix: string): Promise<void> {
+  if (!/^[a-z]+$/.test(prefix)) throw new Error(`bad link prefix ${prefix}`);
+  await run('nsenter', [`--net=/run/netns/${ns}`, 'sh', '-c',
+    `for d in /proc/sys/net/ipv4/neigh/${prefix}*; do [ -d "$d" ] || continue; echo 200 > "$d/retrans_time_ms"; echo 1 > "$d/delay_first_probe_time"; done`]);
+}

@@ -8,7 +8,7 @@
 import type { FixedIp, NetworkPlan, RouterPlan } from '../../network/agent-protocol.js';
 import { ipBatch, ipJson, run } from '../command.js';
 import { cidr, cidrText, ipv4, mac } from './addresses.js';
-import { SYSCTL, byName, ensureNamespace, ipBatchForce, ipv4Addrs, namespaces, nftWithSysctls, observe, type RouteEntry } from './kernel.js';
+import { SYSCTL, byName, ensureNamespace, ipBatchForce, ipv4Addrs, namespaces, neighbourTiming, nftWithSysctls, observe, type RouteEntry } from './kernel.js';
 import { BRIDGE, bridgePortLink, routerGatewayLink, routerInterfaceLink } from './names.js';
 import { renderRouterNat } from './router-nat.js';
 
@@ -79,6 +79,8 @@ export async function applyRouter(ns: string, router: RouterPlan, segmentNs: (ne
     for (const a of want) if (!haveAddrs.has(a)) lines.push(`addr replace ${a} dev ${leg.inner}`);
   }
   await ipBatch(ns, lines);
+  // Servers boot behind the interface legs while the first packets for them arrive.
+  await neighbourTiming(ns, 'qr');
 
   // Routes after addresses (a next hop must be on a connected subnet). Ours carry proto static, so
   // anything else with that mark is a route the plan dropped.
