@@ -136,6 +136,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       const active = new Set(report.activePorts);
       for (const s of desired?.values() ?? []) {
         if (!reconciler.needsPorts(s, active)) continue;
+        log.debug({ server: s.id, revision: _plan.revision }, 'ports not in place after the plan: plugging');
         reconciler.replug(s.id);
         queue.add(s.id);
       }
@@ -210,6 +211,8 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
         desired = next;
         since = answer.revision;
         for (const s of answer.servers) if (!prev || JSON.stringify(prev.get(s.id)) !== JSON.stringify(s)) queue.add(s.id);
+        const fresh = answer.servers.filter((s) => prev && !prev.has(s.id)).map((s) => s.id);
+        if (fresh.length > 0) log.debug({ servers: fresh, revision: answer.revision }, 'new servers seen');
         for (const id of prev?.keys() ?? []) if (!next.has(id)) queue.add(id);
         if (!prev) void collectGarbage();
       } catch (err) {

@@ -5,9 +5,13 @@
  * reporting what it applied, so ports and routers turn ACTIVE in the API.
  *
  * Level-based like the server reconciler: a plan is the host's whole desired state, so an agent that was
- * killed converges from the next plan alone. Every RESYNC_MS the current plan is applied again even if
- * nothing changed, so kernel state someone removed by hand (a deleted namespace, a flushed FDB) comes
- * back within a minute. Failures back off from 1 s to 10 s and the loop carries on.
+ * killed converges from the next plan alone (its first pass is a full one). A new plan is applied
+ * as changes only (NetPlane.apply's `changesOnly`: the segments, routers and uplink whose part of the
+ * plan changed), since the revision is cloud-wide and most plans differ from the last in a port or two;
+ * every NETWORK_RESYNC_MS the current plan is applied again in full even if nothing changed (at the first
+ * turn without a new plan, at most RESYNC_GRACE_MS later), so kernel state someone removed by hand (a
+ * deleted namespace, a flushed FDB) comes back within a minute.
+ * Failures back off from 1 s to 10 s and the loop carries on.
  */
 import { NETWORK_PLAN_WAIT_S, type HostNetworkPlan, type NetworkReport, type PortPlan } from '../network/agent-protocol.js';
 import type { AgentNetworkClient } from '../network/client.js';
@@ -18,6 +22,11 @@ import { ensureUnderlay } from './underlay.js';
 
 /** The longest the current plan goes without being applied again (issue 5: hand-made damage heals within a minute). */
 export const NETWORK_RESYNC_MS = 30_000;
+/**
+ * A full pass that falls due while plans keep changing waits for the first turn without a change, but
+ * no longer than this: under a burst of boots it would otherwise hold every segment for seconds.
+ */
+const RESYNC_GRACE_MS = 10_000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 10_000;
 /** A plugged port is reported after this pause, so servers plugged together cost one apply. */
@@ -54,6 +63,12 @@ export class NetworkSync implements NeutronPorts {
   #latest: HostNetworkPlan | undefined;
   /** When #latest was last applied and reported (0: its report is owed). */
   #appliedAt = 0;
+  /** When the last full pass (every resource looked at again) started (0: the next pass is one). */
+  #fullAt = 0;
+  /** This host's address on the underlay as last ensured (undefined: ensure it on the next turn). */
+  #endpoint: string | undefined;
+  /** When the underlay was last ensured. */
+  #underlayAt = 0;
   /** The endpoint the service has from us (undefined: register on the next turn). */
   #registered: string | undefined;
   /** Applies and reports run one after another, so reports reach the service in order. */
@@ -108,7 +123,13 @@ export class NetworkSync implements NeutronPorts {
     let failures = 0;
     while (!this.#closed) {
       try {
-        const endpoint = await ensureUnderlay(this.#opts.layout);
+        // The underlay takes a machine-wide lock and a handful of `ip` runs: it is checked when the
+        // endpoint is not known to be registered, after a failure and with each full pass, not per plan.
+        if (this.#endpoint === undefined || this.#registered === undefined || Date.now() - this.#underlayAt >= NETWORK_RESYNC_MS) {
+          this.#endpoint = await ensureUnderlay(this.#opts.layout);
+          this.#underlayAt = Date.now();
+        }
+        const endpoint = this.#endpoint;
         if (this.#closed) return;
         if (endpoint !== this.#registered) {
           await this.#opts.client.registerEndpoint(endpoint);
@@ -117,16 +138,20 @@ export class NetworkSync implements NeutronPorts {
         }
         const latest = this.#latest;
         // Wait for a change, but no longer than the resync is due (a plan never seen is fetched at once).
-        const dueInMs = this.#appliedAt + NETWORK_RESYNC_MS - Date.now();
+        const dueInMs = this.#fullAt + NETWORK_RESYNC_MS - Date.now();
         const waitS = latest === undefined ? 0 : Math.max(1, Math.min(NETWORK_PLAN_WAIT_S, Math.ceil(dueInMs / 1000)));
         const plan = await this.#opts.client.plan(latest?.revision ?? -1, waitS);
         if (this.#closed) return;
         // The service does not know our endpoint (its state was reset): tell it again on the next turn.
         if (plan.endpoint !== endpoint) this.#registered = undefined;
-        if (plan.revision !== latest?.revision || Date.now() - this.#appliedAt >= NETWORK_RESYNC_MS) await this.#applyAndReport(plan, true);
+        const changed = plan.revision !== latest?.revision;
+        const sinceFull = Date.now() - this.#fullAt;
+        const full = sinceFull >= NETWORK_RESYNC_MS && (!changed || sinceFull >= NETWORK_RESYNC_MS + RESYNC_GRACE_MS);
+        if (changed || this.#appliedAt === 0 || full) await this.#applyAndReport(plan, true, full);
         failures = 0;
       } catch (err) {
         if (this.#closed) return;
+        this.#endpoint = undefined;
         failures += 1;
         const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (failures - 1));
         this.#log.warn({ err: (err as Error).message, retryInMs: delay }, 'following the network plan failed');
@@ -135,14 +160,16 @@ export class NetworkSync implements NeutronPorts {
     }
   }
 
-  /** Applies `plan` (the latest one when undefined) and reports; one at a time. */
-  #applyAndReport(plan: HostNetworkPlan | undefined, wake: boolean): Promise<void> {
+  /** Applies `plan` (the latest one when undefined), in full or its changes only, and reports; one at a time. */
+  #applyAndReport(plan: HostNetworkPlan | undefined, wake: boolean, full = false): Promise<void> {
     const step = this.#chain.then(async () => {
       const target = plan ?? this.#latest;
       if (!target || this.#closed) return;
       const started = Date.now();
       this.#latest = target;
-      const report = await this.plane.apply(target);
+      // A new plan changes a few resources: only those are applied; a full pass looks at everything again.
+      const report = await this.plane.apply(target, { changesOnly: !full });
+      if (full) this.#fullAt = started;
       try {
         await this.#opts.client.report(report);
       } catch (err) {
@@ -151,7 +178,7 @@ export class NetworkSync implements NeutronPorts {
         throw err;
       }
       this.#appliedAt = started;
-      this.#log.debug({ revision: target.revision, ms: Date.now() - started, activePorts: report.activePorts.length, errors: report.errors?.length ?? 0 }, 'network plan applied');
+      this.#log.debug({ revision: target.revision, full, ms: Date.now() - started, activePorts: report.activePorts.length, errors: report.errors?.length ?? 0 }, 'network plan applied');
       if (wake) this.#opts.onApplied(target, report);
     });
     this.#chain = step.catch(() => { /* the caller sees it */ });
@@ -162,7 +189,7 @@ export class NetworkSync implements NeutronPorts {
     if (this.#kick || this.#closed) return;
     this.#kick = setTimeout(() => {
       this.#kick = undefined;
-      this.#applyAndReport(undefined, false).catch((err: Error) => this.#log.warn({ err: err.message }, 'reporting plugged ports failed; the next pass reports them'));
+      this.#applyAndReport(undefined, false, false).catch((err: Error) => this.#log.warn({ err: err.message }, 'reporting plugged ports failed; the next pass reports them'));
     }, KICK_DELAY_MS);
     this.#kick.unref();
   }

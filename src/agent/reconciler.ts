@@ -56,6 +56,11 @@ export class ServerReconciler {
   readonly #neutronPorts = new Map<string, string[]>();
   /** Images known to have /bin/sh (checked on the first container made from each). */
   readonly #shellChecked = new Set<string>();
+  /**
+   * Per server, the container pid this agent process last started and which of its ports were plugged
+   * since: a port not yet plugged into a namespace this process just made is plugged without looking.
+   */
+  readonly #fresh = new Map<string, { pid: number; plugged: Set<string> }>();
   /** The generation at which this agent process last started each server (to tell a failed boot). */
   readonly #startedAt = new Map<string, number>();
 
@@ -216,6 +221,7 @@ export class ServerReconciler {
     s.applied.rebootCount = s.spec.rebootCount;
     c = await api.inspectContainer(c.Id);
     s.container = c;
+    if (fresh && c.State.Running) this.#fresh.set(s.spec.id, { pid: c.State.Pid, plugged: new Set() });
     if (!c.State.Running) {
       this.#checkEarlyExit(c);
       throw new Error(`server ${s.spec.id} is not running after start (${c.State.Status})`);
@@ -245,6 +251,7 @@ export class ServerReconciler {
     const done = this.#plugged.get(spec.id);
     if (done && done.pid === pid && done.ports === ports) return;
     await this.#d.network.plugPorts(pid, spec.ports, fresh);
+    const t0 = performance.now();
     let waiting = 0;
     const neutronIds: string[] = [];
     for (const [i, port] of spec.ports.entries()) {
@@ -255,7 +262,9 @@ export class ServerReconciler {
       const planned = neutron.portPlan(port.id);
       if (!planned) { waiting += 1; continue; }
       // ethN by the port's place in the server's list; the first port carries the default route.
-      await neutron.plugServerPort(planned, pid, `eth${i}`, { defaultRoute: i === 0 });
+      const f = this.#fresh.get(spec.id);
+      await neutron.plugServerPort(planned, pid, `eth${i}`, { defaultRoute: i === 0, fresh: f?.pid === pid && !f.plugged.has(port.id) });
+      if (f?.pid === pid) f.plugged.add(port.id);
     }
     if (neutronIds.length > 0) this.#neutronPorts.set(spec.id, neutronIds);
     if (waiting > 0) {
@@ -263,6 +272,7 @@ export class ServerReconciler {
       return;
     }
     this.#plugged.set(spec.id, { pid, ports });
+    if (neutronIds.length > 0) this.#log.debug({ server: spec.id, ports: neutronIds.length, ms: Math.round(performance.now() - t0) }, 'Neutron ports plugged');
   }
 
   /** Whether a server has Neutron ports that `active` (the last network report) does not list. */
@@ -300,6 +310,7 @@ export class ServerReconciler {
     this.#neutronPorts.delete(id);
     this.#d.files.remove(id);
     this.#plugged.delete(id);
+    this.#fresh.delete(id);
     this.#startedAt.delete(id);
     this.#d.onServerGone();
   }

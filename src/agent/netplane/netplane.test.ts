@@ -244,6 +244,35 @@ describe('network data plane', { skip: why, concurrency: false }, () => {
     assert.ok(pings(a1, '10.0.0.12'));
   });
 
+  test('changes only: what a plan changed is applied, the rest is trusted until a full pass', async () => {
+    const a1 = servers.a1!.ns;
+    const segB = segmentNamespace(bed.hosts[1]!.layout, NET_B);
+    const tables = (): string => sh('ip', ['netns', 'exec', segB, 'nft', 'list', 'tables']);
+    await h2.apply(plan2());
+    // A rule change re-renders the port's segment; an administrative state change reaches its link.
+    await h2.apply(plan2({ a2: { rules: rulesA().filter((r) => r.id !== ssh.id) } }), { changesOnly: true });
+    assert.equal(await tcpProbe(a1, '10.0.0.12', 22), undefined, 'the removed rule is gone');
+    await h2.apply(plan2({ a2: { adminStateUp: false } }), { changesOnly: true });
+    assert.ok(!pings(a1, '10.0.0.12'), 'the port is down');
+    await h2.apply(plan2(), { changesOnly: true });
+    assert.equal(await tcpProbe(a1, '10.0.0.12', 22), '10.0.0.11', 'up again, with its rules');
+
+    // Damage to a segment the plan did not change waits for the full pass.
+    assert.match(tables(), /netplane/);
+    sh('ip', ['netns', 'exec', segB, 'nft', 'delete', 'table', 'bridge', 'netplane']);
+    await h2.apply(plan2(), { changesOnly: true });
+    assert.doesNotMatch(tables(), /bridge netplane/, 'an unchanged segment is not looked at');
+    await h2.apply(plan2());
+    assert.match(tables(), /bridge netplane/, 'the full pass puts it back');
+
+    // A port unplugged and plugged again between passes is reported as it is, with no segment pass.
+    await h2.unplugServerPort(ports.b2!.id);
+    assert.ok(!(await h2.apply(plan2(), { changesOnly: true })).activePorts.includes(ports.b2!.id));
+    await h2.plugServerPort(ports.b2!, servers.b2!.pid, 'eth0');
+    assert.ok((await h2.apply(plan2(), { changesOnly: true })).activePorts.includes(ports.b2!.id));
+    assert.ok(pings(servers.b2!.ns, '10.0.0.11'));
+  });
+
   test('an unplugged port is gone from the server and the segment; plugged again, it works', async () => {
     await h1.unplugServerPort(ports.b1!.id);
     assert.doesNotMatch(sh('ip', ['-n', servers.b1!.ns, 'link', 'show']), /eth0/);

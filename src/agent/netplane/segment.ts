@@ -45,15 +45,49 @@ export interface SegmentResult {
   present: Set<string>;
   /** Per-port problems (rules that could not be rendered). */
   errors: Array<{ id: string; message: string }>;
+  /** Whether the pass made the namespace (it was missing: whatever lived in one of that name is gone). */
+  made: boolean;
 }
 
 const isUp = (flags: readonly string[] | undefined): boolean => flags?.includes('UP') ?? false;
 
-export async function applySegment(want: SegmentWant): Promise<SegmentResult> {
+/**
+ * Which parts of a segment a pass looks at: `links` (the namespace, the bridge and its addresses, the
+ * bridge ports and the VXLAN device), `fdb` (the tunnel's forwarding entries) and `firewall` (the
+ * nftables tables). A pass that leaves `links` out keeps `previous.present` (the caller knows nothing
+ * changed there but ports it plugs itself); one that leaves out the others trusts they are as applied.
+ */
+export interface SegmentParts { links: boolean; fdb: boolean; firewall: boolean }
+
+export const ALL_PARTS: SegmentParts = { links: true, fdb: true, firewall: true };
+
+export async function applySegment(want: SegmentWant, parts: SegmentParts = ALL_PARTS, previous?: SegmentResult): Promise<SegmentResult> {
+  const { ns, network } = want;
+  const vx = network.vni === undefined ? undefined : vxlanLink(network.vni);
+  let present: Set<string>;
+  let made = false;
+  let tunnelMade = false;
+  if (parts.links || !previous) {
+    ({ present, made, tunnelMade } = await applyLinks(want));
+  } else {
+    present = previous.present;
+  }
+  // A VXLAN device made now has no forwarding entries yet.
+  if (vx !== undefined && (parts.fdb || made || tunnelMade || !previous)) await programFdb(ns, vx, network, want.endpoint);
+  let errors = previous?.errors ?? [];
+  if (parts.firewall || made || !previous) {
+    const fw = renderSegmentFirewall(want.ports, vx);
+    await nftWithSysctls(ns, [[SYSCTL.bridgeCallIptables, '1'], [SYSCTL.forward, network.external ? '1' : '0']], fw.script);
+    errors = fw.errors;
+  }
+  return { present, errors, made };
+}
+
+async function applyLinks(want: SegmentWant): Promise<{ present: Set<string>; made: boolean; tunnelMade: boolean }> {
   const { ns, network } = want;
   const mtu = network.mtu;
   if (!Number.isInteger(mtu) || mtu < 576 || mtu > 65535) throw new Error(`bad MTU ${mtu}`);
-  await ensureNamespace(ns);
+  const made = await ensureNamespace(ns);
   const links = byName(await observe(ns));
   const lines: string[] = [];
   const br = links.get(BRIDGE);
@@ -113,11 +147,7 @@ export async function applySegment(want: SegmentWant): Promise<SegmentResult> {
     ]);
     await ipBatch(ns, [`link set ${vx} master ${BRIDGE} mtu ${mtu} up`]);
   }
-  if (vx !== undefined) await programFdb(ns, vx, network, want.endpoint);
-
-  const fw = renderSegmentFirewall(want.ports, vx);
-  await nftWithSysctls(ns, [[SYSCTL.bridgeCallIptables, '1'], [SYSCTL.forward, network.external ? '1' : '0']], fw.script);
-  return { present, errors: fw.errors };
+  return { present, made, tunnelMade: vx !== undefined && !vxReady };
 }
 
 /** Head-end replication to every remote VTEP, and each remote port's MAC pinned to its VTEP. */

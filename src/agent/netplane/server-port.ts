@@ -5,7 +5,7 @@
  * route to the metadata address. Doing it again changes nothing that is already right.
  */
 import type { NetworkPlan, PortPlan } from '../../network/agent-protocol.js';
-import { ipInPid, ipJson, ipJsonInPid, run } from '../command.js';
+import { ipBatch, ipInPid, ipJson, ipJsonInPid, run } from '../command.js';
 import { cidr, cidrText, ipv4, mac } from './addresses.js';
 import { ipv4Addrs, type LinkState } from './kernel.js';
 import { BRIDGE, bridgePortLink } from './names.js';
@@ -22,6 +22,8 @@ export interface PlugRequest {
   ifname: string;
   /** Whether this port carries the server's default route (its first port does). */
   defaultRoute: boolean;
+  /** Nothing was plugged into the server's namespace yet (PlugOptions.fresh): skip looking first. */
+  fresh?: boolean;
 }
 
 export async function plugServerPort(req: PlugRequest): Promise<void> {
@@ -31,19 +33,28 @@ export async function plugServerPort(req: PlugRequest): Promise<void> {
   const outer = bridgePortLink(port.id);
   const m = mac(port.mac);
   const mtu = network.mtu;
-  const inside = (await ipJsonInPid<LinkState>(pid, ['addr', 'show'])).find((l) => l.ifname === ifname);
-  const bridged = (await ipJson<LinkState>(ns, ['link', 'show', 'dev', outer]).catch(() => []))[0];
+  const pair = [
+    `link add ${outer} mtu ${mtu} type veth peer name ${ifname} netns ${pid}`,
+    `link set ${outer} master ${BRIDGE} ${port.adminStateUp ? 'up' : 'down'}`,
+  ];
+  // A fresh namespace has neither end: make the pair straight away (two processes in all instead of
+  // four, which counts when several servers boot at once). If that fails, something was there after
+  // all, and the careful way below looks and cleans up.
+  const madeFresh = req.fresh === true && await run('ip', ['-n', ns, '-batch', '-'], `${pair.join('\n')}\n`).then(() => true, () => false);
+  const inside = madeFresh ? undefined : (await ipJsonInPid<LinkState>(pid, ['addr', 'show'])).find((l) => l.ifname === ifname);
+  const bridged = madeFresh ? undefined : (await ipJson<LinkState>(ns, ['link', 'show', 'dev', outer]).catch(() => []))[0];
   let have = inside;
-  if (!inside || !bridged) {
+  if (madeFresh) {
+    have = undefined;
+  } else if (!inside || !bridged) {
     // Half a pair is no use: the server's end (with no bridge end) and a bridge end left from an earlier
     // container of this server go, then the pair is made afresh.
     if (inside) await ipInPid(pid, [`link del ${ifname}`]);
-    await run('ip', ['-n', ns, '-force', '-batch', '-'], [
-      `link del ${outer}`,
-      `link add ${outer} mtu ${mtu} type veth peer name ${ifname} netns ${pid}`,
-      `link set ${outer} master ${BRIDGE} ${port.adminStateUp ? 'up' : 'down'}`,
-    ].join('\n') + '\n').catch(() => { /* -force reports the expected failure of the first line; the next look tells */ });
+    await run('ip', ['-n', ns, '-force', '-batch', '-'], [`link del ${outer}`, ...pair].join('\n') + '\n').catch(() => { /* -force reports the expected failure of the first line; the next look tells */ });
     have = undefined;
+  } else if (bridged.master !== BRIDGE || (bridged.flags?.includes('UP') ?? false) !== port.adminStateUp) {
+    // A pair made by a pass cut short between its two lines.
+    await ipBatch(ns, [pair[1]!]);
   }
   const lines: string[] = [];
   if (have?.address?.toLowerCase() !== m || have.mtu !== mtu) {
