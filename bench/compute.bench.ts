@@ -35,9 +35,12 @@ const USAGE = `npm run bench -- [--only compute] [options]
   --idle N        idle servers whose memory is measured (50)
   --image NAME    image to boot (debian-12: it runs sshd)
   --settle S      seconds the idle servers rest before memory is read (20)
-  --no-write      do not write bench/results/compute-*.json`;
+  --no-write      do not write bench/results/compute-*.json
+  --keep-log FILE copy the cloud's log there and the second host's to FILE.bench-h2 before the
+                  data dir goes
+                  (FLOTILLA_LOG_LEVEL=debug adds each boot's phases in ms)`;
 
-interface Options { boots: number; parallel: number; idle: number; image: string; settleS: number; write: boolean }
+interface Options { boots: number; parallel: number; idle: number; image: string; settleS: number; write: boolean; keepLog: string | undefined }
 
 const V = 'compute 2.79';
 const HOST1 = 'bench-h1';
@@ -47,7 +50,7 @@ function parseOptions(argv: string[]): Options {
   // Not strict: `npm run bench` passes every bench the same arguments (the identity bench's too).
   const { values } = parseArgs({
     args: argv, strict: false,
-    options: { boots: { type: 'string' }, parallel: { type: 'string' }, idle: { type: 'string' }, image: { type: 'string' }, settle: { type: 'string' }, 'no-write': { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { boots: { type: 'string' }, parallel: { type: 'string' }, idle: { type: 'string' }, image: { type: 'string' }, settle: { type: 'string' }, 'no-write': { type: 'boolean' }, 'keep-log': { type: 'string' }, help: { type: 'boolean' } },
   });
   if (values.help) { console.log(USAGE); process.exit(0); }
   return {
@@ -57,6 +60,7 @@ function parseOptions(argv: string[]): Options {
     image: typeof values.image === 'string' ? values.image : 'debian-12',
     settleS: positive('settle', values.settle, 20),
     write: !values['no-write'],
+    keepLog: typeof values['keep-log'] === 'string' ? path.resolve(values['keep-log']) : undefined,
   };
 }
 
@@ -263,11 +267,20 @@ async function main(): Promise<void> {
     // Logging as `npm start` does (info, to the data dir), so the figures are what a user gets.
     const cloud: TestCloud = await startTestCloud({
       identityPort, timeoutMs: 900_000,
-      env: { ...ports, FLOTILLA_COMPUTE_HOST: HOST1, FLOTILLA_BASE_IMAGES: `busybox,${opts.image === 'busybox' ? '' : opts.image}`.replace(/,$/, '') },
+      env: {
+        ...ports, FLOTILLA_COMPUTE_HOST: HOST1, FLOTILLA_BASE_IMAGES: `busybox,${opts.image === 'busybox' ? '' : opts.image}`.replace(/,$/, ''),
+        // Pools given to the bench are kept (a test cloud otherwise takes a free slot of the test pools).
+        ...(process.env.FLOTILLA_SERVER_POOL && process.env.FLOTILLA_PUBLIC_POOL ? { FLOTILLA_SERVER_POOL: process.env.FLOTILLA_SERVER_POOL, FLOTILLA_PUBLIC_POOL: process.env.FLOTILLA_PUBLIC_POOL } : {}),
+      },
     });
     const layouts = [agentLayout(path.join(cloud.dataDir, 'hosts', HOST1)), agentLayout(path.join(cloud.dataDir, 'hosts', HOST2))];
     disposables.add(async () => {
       await cloud.stop();
+      if (opts.keepLog) {
+        fs.copyFileSync(path.join(cloud.dataDir, 'flotilla.log'), opts.keepLog);
+        // The standalone agent logs into its own directory.
+        fs.copyFileSync(path.join(layouts[1]!.dir, 'agent.log'), `${opts.keepLog}.${HOST2}`);
+      }
       for (const l of layouts) await destroyHost(l).catch(() => {});
       fs.rmSync(cloud.dataDir, { recursive: true, force: true });
     });

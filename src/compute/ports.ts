@@ -162,6 +162,7 @@ export class ServerPorts {
         .where('id', '=', serverId).executeTakeFirst();
       if (!row || row.ports_pending !== PORTS_ALLOCATE || row.deleted === 1 || !row.host) return;
       const groups = (JSON.parse(row.security_groups) as Array<{ name: string }>).map((g) => g.name);
+      const t0 = performance.now();
       const token = await this.#d.serviceToken();
       const requested = JSON.parse(row.requested_networks) as RequestedNetwork[];
       let recorded: NeutronServerPort[];
@@ -191,6 +192,7 @@ export class ServerPorts {
       // before these ports existed; run it again.
       if (stored) this.#d.notifier.changed(host);
       else await this.release(serverId);
+      this.#d.log.debug({ server: serverId, ms: Math.round(performance.now() - t0), stored }, 'ports allocated and bound');
     } finally {
       this.#busy.delete(serverId);
     }

@@ -376,6 +376,7 @@ export async function createServers(ctx: ComputeContext, caller: Caller, plan: C
     return { ids, hosts: [...hosts] };
   }));
   ctx.notifier.changed(...created.hosts);
+  ctx.log.debug({ servers: created.ids, hosts: created.hosts }, 'servers stored');
   if (Array.isArray(plan.networks)) for (const id of created.ids) ctx.ports.kick(id);
   const servers: ServerRecord[] = [];
   for (const id of created.ids) servers.push(await ctx.servers.get(id));
