@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
-import { openstack, openstackJson } from './support/cli.js';
+import { createMember, openstack, openstackJson } from './support/cli.js';
 import { cleanupHost, computeUnavailable, hostLayout, hostNamespaces } from './support/compute.js';
 
 const HOST = 'h1';
@@ -80,13 +80,7 @@ describe('a Swarm cluster through openstack coe and the docker CLI', { skip }, (
     const step = (what: string): void => console.log(`# ${since(t0)} s: ${what}`);
 
     // A project member, as the issue asks.
-    assert.equal((await openstack(admin, 'project', 'create', 'swarmdemo')).code, 0);
-    assert.equal((await openstack(admin, 'user', 'create', '--password', 'swarmdemo-pw', 'swarmdemo-user')).code, 0);
-    assert.equal((await openstack(admin, 'role', 'add', '--project', 'swarmdemo', '--user', 'swarmdemo-user', 'member')).code, 0);
-    const env: Record<string, string> = {
-      OS_AUTH_URL: cloud!.identityUrl, OS_IDENTITY_API_VERSION: '3', OS_USERNAME: 'swarmdemo-user', OS_PASSWORD: 'swarmdemo-pw',
-      OS_PROJECT_NAME: 'swarmdemo', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne', OS_INTERFACE: 'public',
-    };
+    const env = await createMember(admin, cloud!.identityUrl, 'swarmdemo');
 
     const tpl = await openstack(env, 'coe', 'cluster', 'template', 'create', 'swarm', '--coe', 'swarm-mode', '--image', 'debian-12-docker',
       '--external-network', 'public', '--flavor', 'm1.small', '--master-flavor', 'm1.small', '--network-driver', 'docker');

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
-import { openstack, openstackJson } from './support/cli.js';
+import { createMember, openstack, openstackJson } from './support/cli.js';
 import { cleanupHost, computeUnavailable, hostLayout } from './support/compute.js';
 import { LABEL } from '../src/agent/layout.js';
 
@@ -36,16 +36,6 @@ function run(cmd: string, args: string[], env: Env = {}): Promise<{ code: number
     execFile(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env }, timeout: 90_000 },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
   });
-}
-
-async function member(admin: Env, identityUrl: string, project: string): Promise<Env> {
-  assert.equal((await openstack(admin, 'project', 'create', project)).code, 0);
-  assert.equal((await openstack(admin, 'user', 'create', '--password', `${project}-pw`, `${project}-user`)).code, 0);
-  assert.equal((await openstack(admin, 'role', 'add', '--project', project, '--user', `${project}-user`, 'member')).code, 0);
-  return {
-    OS_AUTH_URL: identityUrl, OS_IDENTITY_API_VERSION: '3', OS_USERNAME: `${project}-user`, OS_PASSWORD: `${project}-pw`,
-    OS_PROJECT_NAME: project, OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne', OS_INTERFACE: 'public',
-  };
 }
 
 async function settle(env: Env, name: string, withinMs: number): Promise<Row> {
@@ -116,8 +106,8 @@ describe('Swarm clusters re-spawn lost nodes and stay apart', { skip }, () => {
     const admin = cloud!.cliEnv;
     const t0 = Date.now();
     const step = (what: string): void => console.log(`# ${since(t0)} s: ${what}`);
-    const a = await member(admin, cloud!.identityUrl, 'alpha');
-    const b = await member(admin, cloud!.identityUrl, 'beta');
+    const a = await createMember(admin, cloud!.identityUrl, 'alpha');
+    const b = await createMember(admin, cloud!.identityUrl, 'beta');
     for (const [env, cidr] of [[a, '10.0.0.0/24'], [b, '10.1.0.0/24']] as const) {
       const tpl = await openstack(env, 'coe', 'cluster', 'template', 'create', 'swarm', '--coe', 'swarm-mode', '--image', 'debian-12-docker',
         '--external-network', 'public', '--flavor', 'm1.small', '--master-flavor', 'm1.small', '--network-driver', 'docker', '--labels', `fixed_subnet_cidr=${cidr}`);

@@ -15,7 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { execFile, spawn } from 'node:child_process';
 import { startTestCloud, type TestCloud } from './support/cloud.js';
-import { openstack, openstackJson } from './support/cli.js';
+import { createMember, openstack, openstackJson } from './support/cli.js';
 import { cleanupHost, computeUnavailable, hostLayout } from './support/compute.js';
 import { segmentNamespace } from '../src/agent/netplane/names.js';
 
@@ -92,13 +92,7 @@ describe('networks through the openstack CLI on the real data plane', { skip }, 
     const step = (what: string): void => console.log(`# ${since(t0)} s: ${what}`);
 
     // A project member, as the issue asks: everything below runs with its credentials.
-    assert.equal((await openstack(admin, 'project', 'create', 'netdemo')).code, 0);
-    assert.equal((await openstack(admin, 'user', 'create', '--password', 'netdemo-pw', 'netdemo-user')).code, 0);
-    assert.equal((await openstack(admin, 'role', 'add', '--project', 'netdemo', '--user', 'netdemo-user', 'member')).code, 0);
-    const env: Record<string, string> = {
-      OS_AUTH_URL: cloud!.identityUrl, OS_IDENTITY_API_VERSION: '3', OS_USERNAME: 'netdemo-user', OS_PASSWORD: 'netdemo-pw',
-      OS_PROJECT_NAME: 'netdemo', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne', OS_INTERFACE: 'public',
-    };
+    const env = await createMember(admin, cloud!.identityUrl, 'netdemo');
 
     const n1 = await openstackJson(env, 'network', 'create', 'n1');
     const s1 = await openstackJson(env, 'subnet', 'create', '--network', 'n1', '--subnet-range', '10.0.0.0/24', 's1');

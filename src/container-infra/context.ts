@@ -10,7 +10,7 @@ import { policyCredentials, type AuthContext } from '../platform/auth/context.js
 import type { ContainerInfraStore } from './store.js';
 import type { ContainerInfraAction } from './policy-rules.js';
 import type { ClusterId } from './model.js';
-import type { TrustPlumbing } from './trusts.js';
+import type { TrustPlumbing } from '../platform/auth/trusts.js';
 import type { ResourceChecks } from './validation.js';
 import { forbidden } from './errors.js';
 import { versionOf, type ApiVersion } from './api/versions.js';

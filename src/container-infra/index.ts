@@ -21,7 +21,7 @@ import { containerInfraMigrations } from './migrations/index.js';
 import { containerInfraPolicyRules } from './policy-rules.js';
 import { ContainerInfraStore } from './store.js';
 import { SecretBox } from './secret-box.js';
-import { createTrustPlumbing, type TrustPlumbing } from './trusts.js';
+import { createTrustPlumbing, type TrustPlumbing } from '../platform/auth/trusts.js';
 import { serviceChecks, type ResourceChecks } from './validation.js';
 import type { ConductorHandle, ContainerInfraContext } from './context.js';
 import type { ClusterId } from './model.js';
@@ -65,7 +65,11 @@ export async function createContainerInfraService(deps: ServiceDeps<ContainerInf
   await migrate(deps.database.db, containerInfraMigrations, deps.database.schema);
   const box = SecretBox.fromKeyFile(opts.keyFile ?? path.join(deps.config.dataDir, 'container-infra', 'ca-key.bin'));
   const store = new ContainerInfraStore(deps.database.db, box);
-  const trusts = opts.trusts === false ? undefined : createTrustPlumbing(deps.identity, deps.session, log);
+  const trusts = opts.trusts === false ? undefined : createTrustPlumbing(deps.identity, deps.session, log, {
+    // Once more: the conductor creates each cluster's stack with a token of this trust, and orchestration
+    // makes the stack's own trust from it (Keystone's redelegation).
+    purpose: 'cluster', redelegations: 1,
+  });
   // Without a conductor given, the real one runs whenever there are trusts for it to act with.
   const parts: ConductorParts = { store, trusts, log, host: os.hostname() };
   const conductor = typeof opts.conductor === 'function' ? opts.conductor(parts)

@@ -12,7 +12,7 @@ import type { Engine } from './engine/engine.js';
 import type { Db } from './store.js';
 import type { OrchestrationAction } from './policy-rules.js';
 import { HeatFault } from './errors.js';
-import type { TrustPlumbing } from './trusts.js';
+import type { TrustPlumbing } from '../platform/auth/trusts.js';
 
 export interface OrchestrationContext {
   readonly log: Logger;

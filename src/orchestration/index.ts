@@ -18,7 +18,7 @@ import { Engine } from './engine/engine.js';
 import { createRegistry } from './plugins/registry.js';
 import type { ResourcePlugin, StackClients } from './plugins/types.js';
 import type { StackId } from './model.js';
-import { createTrustPlumbing } from './trusts.js';
+import { createTrustPlumbing } from '../platform/auth/trusts.js';
 import { lookupRoutes } from './api/lookup.js';
 import { stackRoutes } from './api/stacks.js';
 import { resourceRoutes } from './api/resources.js';
@@ -44,7 +44,7 @@ export interface OrchestrationServiceOptions {
 export async function createOrchestrationService(deps: ServiceDeps<OrchestrationTables>, opts: OrchestrationServiceOptions = {}): Promise<ServiceHandle> {
   const log = deps.logger.child({ service: 'orchestration' });
   await migrate(deps.database.db, orchestrationMigrations, deps.database.schema);
-  const trusts = opts.trusts === false ? undefined : createTrustPlumbing(deps.identity, deps.session, log);
+  const trusts = opts.trusts === false ? undefined : createTrustPlumbing(deps.identity, deps.session, log, { purpose: 'stack' });
   const pendingTrustDeletes = new Map<string, string>();
   // One client per service for every stack; each call carries the stack's trust-scoped token.
   const services = serviceClients({

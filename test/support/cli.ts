@@ -23,3 +23,18 @@ export async function openstackJson<T = any>(env: Record<string, string>, ...arg
   if (r.code !== 0) throw new Error(`openstack ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
+
+/**
+ * A new project with a user holding `member` on it, made by the admin through the CLI; returns the
+ * environment that makes the CLI act as that user (`<project>-user`, password `<project>-pw`).
+ */
+export async function createMember(admin: Record<string, string>, identityUrl: string, project: string): Promise<Record<string, string>> {
+  for (const args of [['project', 'create', project], ['user', 'create', '--password', `${project}-pw`, `${project}-user`], ['role', 'add', '--project', project, '--user', `${project}-user`, 'member']]) {
+    const r = await openstack(admin, ...args);
+    if (r.code !== 0) throw new Error(`openstack ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  }
+  return {
+    OS_AUTH_URL: identityUrl, OS_IDENTITY_API_VERSION: '3', OS_USERNAME: `${project}-user`, OS_PASSWORD: `${project}-pw`,
+    OS_PROJECT_NAME: project, OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne', OS_INTERFACE: 'public',
+  };
+}
