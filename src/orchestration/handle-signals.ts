@@ -9,6 +9,7 @@
  * can be public (the token check is its own) while Heat's signal route for Keystone tokens stays as it
  * is on the same path.
  */
+import { tokenPrefixConstraint } from '../platform/http/token-prefix.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { OrchestrationContext } from './context.js';
@@ -31,18 +32,7 @@ export function tokenMatches(stored: unknown, given: string): boolean {
 }
 
 export function handleSignalRoutes(app: FastifyInstance, ctx: OrchestrationContext): void {
-  if (!app.hasConstraintStrategy(STRATEGY)) {
-    const routes = new Map<string, unknown>();
-    app.addConstraintStrategy({
-      name: STRATEGY,
-      storage: () => ({ get: (k: string) => (routes.get(k) ?? null) as never, set: (k: string, v: unknown) => { routes.set(k, v); } }),
-      deriveConstraint: (req) => {
-        const t = req.headers['x-auth-token'];
-        return typeof t === 'string' && t.startsWith(HANDLE_TOKEN_PREFIX) ? 'handle' : undefined;
-      },
-      mustMatchWhenDerived: false,
-    });
-  }
+  tokenPrefixConstraint(app, STRATEGY, HANDLE_TOKEN_PREFIX, 'handle');
   const denied = (): Unauthorized => new Unauthorized('The request you have made requires authentication.');
 
   // In a context of its own: curl_cli used bare sends `Content-Type: application/json` with no body,

@@ -5,6 +5,7 @@
  * served by a public route that accepts it only for the cluster the body names, compared in constant
  * time; every mismatch is the same 401. On every other route the secret is no token.
  */
+import { tokenPrefixConstraint } from '../../platform/http/token-prefix.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Unauthorized } from '../../platform/errors.js';
 import { AUTH_REQUIRED } from '../../platform/auth/middleware.js';
@@ -65,18 +66,7 @@ function readSign(body: unknown): { ident: string; csr: string; kind: CaKind } {
 }
 
 export function certificateRoutes(app: FastifyInstance, ctx: ContainerInfraContext): void {
-  if (!app.hasConstraintStrategy(STRATEGY)) {
-    const routes = new Map<string, unknown>();
-    app.addConstraintStrategy({
-      name: STRATEGY,
-      storage: () => ({ get: (k: string) => (routes.get(k) ?? null) as never, set: (k: string, v: unknown) => { routes.set(k, v); } }),
-      deriveConstraint: (req) => {
-        const t = req.headers['x-auth-token'];
-        return typeof t === 'string' && t.startsWith(NODE_SECRET_PREFIX) ? 'node' : undefined;
-      },
-      mustMatchWhenDerived: false,
-    });
-  }
+  tokenPrefixConstraint(app, STRATEGY, NODE_SECRET_PREFIX, 'node');
 
   app.get<Ident>('/v1/certificates/:ident', async (request) => {
     const caller = callerOf(ctx, request);
