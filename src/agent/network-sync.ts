@@ -26,7 +26,7 @@ export const NETWORK_RESYNC_MS = 30_000;
  * A full pass that falls due while plans keep changing waits for the first turn without a change, but
  * no longer than this: under a burst of boots it would otherwise hold every segment for seconds.
  */
-const RESYNC_GRACE_MS = 10_000;
+const RESYNC_GRACE_MS = 20_000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 10_000;
 /** A plugged port is reported after this pause, so servers plugged together cost one apply. */

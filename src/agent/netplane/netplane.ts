@@ -66,6 +66,8 @@ export class NetPlane {
   readonly #done = new Map<string, string>();
   /** Each segment's last result by network id; plugging and unplugging server ports keep `present` current. */
   readonly #segments = new Map<string, SegmentResult>();
+  /** Per network, the bridge ports plugged since its links part last looked (so a pass does not lose them). */
+  readonly #plugs = new Map<string, Set<string>>();
   /** The routers applied, by id, with their legs' port ids. */
   readonly #routers = new Map<string, string[]>();
 
@@ -135,7 +137,7 @@ export class NetPlane {
     }
     lap('prepare');
     let segmentsApplied = 0;
-    await eachLimited(plan.networks, (n) => this.#lock.run(this.#segKey(n.id), async () => {
+    await eachLimited(plan.networks, async (n) => {
       const want = {
         ns: segmentNamespace(layout, n.id), network: n, hostNs: layout.hostNamespace, endpoint: plan.endpoint,
         links: linksOf(n.id), ports: plan.ports.filter((p) => p.networkId === n.id), uplink: external?.id === n.id,
@@ -166,7 +168,17 @@ export class NetPlane {
       this.#segments.delete(n.id);
       segmentsApplied += 1;
       try {
-        const res = await applySegment(want, parts, had);
+        // Only the links part (which removes bridge ports and may make the namespace anew) excludes
+        // plugs; the FDB and the tables run alongside them.
+        const key = this.#segKey(n.id);
+        const plugged = this.#plugs.get(n.id) ?? new Set<string>();
+        this.#plugs.set(n.id, plugged);
+        const res = await applySegment(want, parts, had, {
+          exclusive: (fn) => this.#lock.run(key, () => { plugged.clear(); return fn(); }),
+          shared: (fn) => this.#lock.runShared(key, fn),
+        });
+        // Ports plugged since the links part looked are there too.
+        for (const link of plugged) res.present.add(link);
         if (res.made) madeNetworks.add(n.id);
         this.#segments.set(n.id, res);
         done.set(`seg:${n.id}:base`, inputs.links);
@@ -178,8 +190,9 @@ export class NetPlane {
         failedNetworks.add(n.id);
         errors.push({ id: n.id, message: message(err) });
       }
-    }));
+    });
     for (const id of this.#segments.keys()) if (!networks.has(id)) this.#segments.delete(id);
+    for (const id of this.#plugs.keys()) if (!networks.has(id)) this.#plugs.delete(id);
     lap('segments');
 
     const uplink = external && !failedNetworks.has(external.id) && plan.externalPool ? {
@@ -306,6 +319,7 @@ export class NetPlane {
       await plugServerPort({ ns, port: planned, network, pid: containerPid, ifname, defaultRoute: opts.defaultRoute ?? true, fresh: opts.fresh ?? false });
       // Its bridge end is enslaved and up now: the next report lists the port without a segment pass.
       this.#segments.get(network.id)?.present.add(bridgePortLink(planned.id));
+      this.#plugs.get(network.id)?.add(bridgePortLink(planned.id));
     });
   }
 
@@ -314,6 +328,7 @@ export class NetPlane {
     const link = bridgePortLink(portId);
     const prefix = segmentPrefix(this.#layout);
     for (const seg of this.#segments.values()) seg.present.delete(link);
+    for (const plugged of this.#plugs.values()) plugged.delete(link);
     for (const ns of namespaces()) {
       if (!ns.startsWith(prefix)) continue;
       await this.#lock.runShared(`seg:${ns.slice(prefix.length)}`, () => removeBridgePort(ns, link));
@@ -326,6 +341,7 @@ export class NetPlane {
       this.#plan = undefined;
       this.#done.clear();
       this.#segments.clear();
+      this.#plugs.clear();
       this.#routers.clear();
       await this.#removeStrayVxlans({ revision: 0, host: '', networks: [], ports: [], routers: [] });
       await this.#lock.run('uplink', () => applyUplink(this.#layout, undefined));

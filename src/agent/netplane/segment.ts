@@ -61,25 +61,35 @@ export interface SegmentParts { links: boolean; fdb: boolean; firewall: boolean 
 
 export const ALL_PARTS: SegmentParts = { links: true, fdb: true, firewall: true };
 
-export async function applySegment(want: SegmentWant, parts: SegmentParts = ALL_PARTS, previous?: SegmentResult): Promise<SegmentResult> {
+/** How a pass holds the segment: the links part excludes plugs, the rest may run alongside them. */
+export interface SegmentLocks {
+  exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
+  shared: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+const NO_LOCKS: SegmentLocks = { exclusive: (fn) => fn(), shared: (fn) => fn() };
+
+export async function applySegment(want: SegmentWant, parts: SegmentParts = ALL_PARTS, previous?: SegmentResult, locks: SegmentLocks = NO_LOCKS): Promise<SegmentResult> {
   const { ns, network } = want;
   const vx = network.vni === undefined ? undefined : vxlanLink(network.vni);
   let present: Set<string>;
   let made = false;
   let tunnelMade = false;
   if (parts.links || !previous) {
-    ({ present, made, tunnelMade } = await applyLinks(want));
+    ({ present, made, tunnelMade } = await locks.exclusive(() => applyLinks(want)));
   } else {
     present = previous.present;
   }
-  // A VXLAN device made now has no forwarding entries yet.
-  if (vx !== undefined && (parts.fdb || made || tunnelMade || !previous)) await programFdb(ns, vx, network, want.endpoint);
   let errors = previous?.errors ?? [];
-  if (parts.firewall || made || !previous) {
-    const fw = renderSegmentFirewall(want.ports, vx);
-    await nftWithSysctls(ns, [[SYSCTL.bridgeCallIptables, '1'], [SYSCTL.forward, network.external ? '1' : '0']], fw.script);
-    errors = fw.errors;
-  }
+  await locks.shared(async () => {
+    // A VXLAN device made now has no forwarding entries yet.
+    if (vx !== undefined && (parts.fdb || made || tunnelMade || !previous)) await programFdb(ns, vx, network, want.endpoint);
+    if (parts.firewall || made || !previous) {
+      const fw = renderSegmentFirewall(want.ports, vx);
+      await nftWithSysctls(ns, [[SYSCTL.bridgeCallIptables, '1'], [SYSCTL.forward, network.external ? '1' : '0']], fw.script);
+      errors = fw.errors;
+    }
+  });
   return { present, errors, made };
 }
 
