@@ -16,6 +16,13 @@
  * node's Description.Engine.Labels: the conductor maps nodes to servers by that label, or by hostname.
  */
 
+/**
+ * The port on the first master's fixed address that serves the swarm's worker join token (and only it)
+ * at `/worker-token`, so that workers can boot alongside the master and take it when it is there. The
+ * cluster's security group lets only its members reach it.
+ */
+export const TOKEN_PORT = 2378;
+
 /** Shared functions: logging, the server's id, daemon.json, the engine restart, JSON helpers. */
 const COMMON = String.raw`
 set -u
@@ -177,6 +184,22 @@ if write_daemon_json "$json"; then change=changed; else change=same; fi
 restart_engine "$change" || fail "the Docker engine did not start"
 say "engine $(docker version --format '{{.Server.Version}}') running ($(elapsed) s)"
 
+# The worker join token is served on the fixed address by busybox's httpd (preloaded in the image), in a
+# container the engine restarts with itself; the manager token is never served. The container starts
+# beside swarm init and answers 404 until the token's file is there.
+W=/etc/flotilla-swarm/www
+mkdir -p "$W"
+# A token of a swarm this node has left is not served.
+[ "$(swarm_state)" = active ] || rm -f "$W/worker-token"
+serve_token() {
+  [ "$(docker inspect --format '{{.State.Running}}' flotilla-swarm-token 2>/dev/null)" = true ] && return 0
+  docker rm -f flotilla-swarm-token >/dev/null 2>&1
+  docker run -d --name flotilla-swarm-token --restart=always --network host -v "$W:/www:ro" busybox:latest \
+    httpd -f -p "$FIXED_IP:${TOKEN_PORT}" -h /www >/dev/null
+}
+serve_token &
+server_pid=$!
+
 state=$(swarm_state)
 if [ "$state" != active ]; then
   [ "$state" = error ] && docker swarm leave --force >/dev/null 2>&1
@@ -188,13 +211,20 @@ else
 fi
 worker=$(docker swarm join-token -q worker) || fail "no worker join token"
 manager=$(docker swarm join-token -q manager) || fail "no manager join token"
+if [ "$(cat "$W/worker-token" 2>/dev/null)" != "$worker" ]; then
+  printf '%s\n' "$worker" > "$W/worker-token.new" && mv "$W/worker-token.new" "$W/worker-token"
+fi
+wait "$server_pid" || fail "could not serve the worker join token"
+say "serving the worker join token on $FIXED_IP:${TOKEN_PORT} ($(elapsed) s)"
 notify SUCCESS "swarm initialised" "{\"worker\": \"$worker\", \"manager\": \"$manager\", \"address\": \"$FIXED_IP:2377\"}" || exit 1
 say "done ($(elapsed) s)"
 `;
 
 /**
  * A worker (or an extra manager): an engine on its unix socket only, then `docker swarm join` with the
- * token the first master's wait condition carries; signals its own wait condition once it is in.
+ * token the first master's wait condition carries (extra managers) or that the first master serves on
+ * its fixed address (workers, which boot alongside it: they ask until it answers, up to the wait
+ * timeout); signals its own wait condition once it is in.
  */
 export const NODE_SH = String.raw`#!/bin/sh
 # Flotilla swarm-mode @@ROLE@@ of cluster @@CLUSTER_UUID@@ (rendered by the container-infra driver).
@@ -207,11 +237,27 @@ MANAGER='@@MANAGER_ADDRESS@@'
 REGISTRIES='@@INSECURE_REGISTRIES@@'
 # The first master's wait condition data: {"1": {"worker": "SWMTKN-…", "manager": "SWMTKN-…", "address": "ip:2377"}}.
 JOIN_DATA='@@SWARM_JOIN@@'
+WAIT_TIMEOUT='@@WAIT_TIMEOUT@@'
+TOKEN_URL="http://$MANAGER:${TOKEN_PORT}/worker-token"
 SERVER_ID=$(server_id)
 say "configuring a swarm $ROLE (server $SERVER_ID, $FIXED_IP, manager $MANAGER)"
 
+# The worker join token from the first master, asked for until it answers or $1 seconds have passed.
+fetch_worker_token() {
+  deadline=$(( $(date +%s) + $1 ))
+  n=0
+  while :; do
+    got=$(curl -fsS --connect-timeout 2 --max-time 5 "$TOKEN_URL" 2>/dev/null | tr -d ' \r\n')
+    case "$got" in SWMTKN-*) printf '%s\n' "$got"; return 0 ;; esac
+    [ "$(date +%s)" -ge "$deadline" ] && return 1
+    n=$((n + 1))
+    [ $((n % 20)) -eq 0 ] && say "still waiting for the master's worker join token at $TOKEN_URL" >&2
+    sleep 0.5
+  done
+}
+
 token=$(printf '%s\n' "$JOIN_DATA" | sed -n "s/.*\"$ROLE\": *\"\([^\"]*\)\".*/\1/p")
-[ -n "$token" ] || fail "no $ROLE join token in the master's data"
+[ -n "$token" ] || [ "$ROLE" = worker ] || fail "no $ROLE join token in the master's data"
 
 labels="\"flotilla.server_id=$SERVER_ID\", \"flotilla.cluster_uuid=$CLUSTER_UUID\", \"flotilla.role=$ROLE\""
 # Only what dockerd reloads on SIGHUP (and its default unix socket): the engine the image started at boot
@@ -223,6 +269,12 @@ else
   restart_engine same || fail "the Docker engine did not start"
 fi
 say "engine $(docker version --format '{{.Server.Version}}') running ($(elapsed) s)"
+
+if [ -z "$token" ] && [ "$(swarm_state)" != active ]; then
+  say "asking the master for the worker join token at $TOKEN_URL"
+  token=$(fetch_worker_token "$WAIT_TIMEOUT") || fail "no worker join token from the master at $TOKEN_URL within $WAIT_TIMEOUT s"
+  say "got the worker join token ($(elapsed) s)"
+fi
 
 n=0
 while [ "$(swarm_state)" != active ]; do

@@ -5,7 +5,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,7 +139,7 @@ function fill(script: string, values: Record<string, string>): string {
 describe('swarm-mode boot scripts', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-scripts-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const common = { CLUSTER_UUID: 'u', FIXED_IP: '10.0.0.3', FLOATING_IP: '', TLS: 'on', CA_CERT: 'x', SIGNING_SECRET: 's', INSECURE_REGISTRIES: '', WC_NOTIFY: 'curl -i -X POST http://x', ROLE: 'worker', MANAGER_ADDRESS: '10.0.0.3', SWARM_JOIN: '{}' };
+  const common = { CLUSTER_UUID: 'u', FIXED_IP: '10.0.0.3', FLOATING_IP: '', TLS: 'on', CA_CERT: 'x', SIGNING_SECRET: 's', INSECURE_REGISTRIES: '', WC_NOTIFY: 'curl -i -X POST http://x', ROLE: 'worker', MANAGER_ADDRESS: '10.0.0.3', SWARM_JOIN: '{}', WAIT_TIMEOUT: '60' };
 
   it('are valid sh with every placeholder filled', () => {
     for (const [name, script] of [['master', MASTER_SH], ['node', NODE_SH]]) {
@@ -164,6 +167,27 @@ describe('swarm-mode boot scripts', () => {
     for (const role of ['worker', 'manager']) {
       const token = runLine(NODE_SH, /^token=/, `JOIN_DATA='${data}'; ROLE=${role}`, 'printf %s "$token"');
       assert.equal(token, role === 'worker' ? 'SWMTKN-1-abc-w0rk' : 'SWMTKN-1-abc-m4n');
+    }
+  });
+
+  it('let a worker ask the master for its join token until it answers, and give up after the wait timeout', async () => {
+    const fn = /fetch_worker_token\(\) \{\n[\s\S]*?\n\}/.exec(NODE_SH)![0];
+    let asked = 0;
+    // The master's token service as a worker meets it: not there yet, then the token.
+    const server = http.createServer((req, res) => {
+      if (req.url === '/worker-token') asked++;
+      if (req.url !== '/worker-token' || asked < 3) { res.writeHead(404).end(); return; }
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('SWMTKN-1-abc-w0rk\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/worker-token`;
+    const run = (seconds: number, at: string) => promisify(execFile)('sh', ['-c', `say() { echo "$*"; }\nTOKEN_URL='${at}'\n${fn}\nfetch_worker_token ${seconds}`], { encoding: 'utf8' });
+    try {
+      assert.equal((await run(30, url)).stdout, 'SWMTKN-1-abc-w0rk\n');
+      assert.equal(asked, 3);
+      await assert.rejects(run(1, url.replace('/worker-token', '/elsewhere')), (err: { code?: number }) => err.code === 1);
+    } finally {
+      server.close();
     }
   });
 

@@ -7,7 +7,9 @@
  * subnet), one security group, the first master (port, optional floating IP, server, wait condition its
  * boot script signals with the swarm's join tokens), extra masters and workers as ResourceGroups of
  * swarmnode.yaml with `removal_policies` from `masters_to_remove`/`nodes_to_remove` (server ids or member
- * indexes), and the outputs the conductor reads.
+ * indexes), and the outputs the conductor reads. Extra masters take the manager token from the master's
+ * wait condition, so they boot after it; workers boot alongside the master and fetch the worker token from
+ * it at run time (fragments.ts), which takes the worker boot off the create's critical path.
  *
  * swarmnode.yaml: one node (port, optional floating IP, server, wait condition it signals once joined).
  * Its `OS::stack_id` output is the server's id, so the group's refs, and thus `nodes_to_remove`, are
@@ -144,6 +146,8 @@ resources:
     properties:
       name: {list_join: ["-", [{get_param: "OS::stack_name"}, "nodes"]]}
       description: the cluster's nodes; everything between them
+      # Only 22 and the Docker API are open to the world: the other ports (swarm's 2377/7946/4789, the
+      # master's worker join token on 2378) answer the cluster's members alone.
       rules:
         - {protocol: icmp, remote_ip_prefix: 0.0.0.0/0}
         - {protocol: tcp, port_range_min: 22, port_range_max: 22, remote_ip_prefix: 0.0.0.0/0}
@@ -225,8 +229,13 @@ resources:
           insecure_registries: {list_join: [",", {get_param: insecure_registries}]}
           wait_timeout: {get_param: wait_timeout}
 
+  # Workers boot alongside the master: they need the network, the routing their floating IPs ride on and
+  # the master's port (its fixed address), not the master itself; each fetches the worker join token from
+  # the master at run time (fragments.ts). The depends_on names a resource that may be left out by its
+  # condition (a fixed subnet), which then adds no edge.
   swarm_nodes:
     type: OS::Heat::ResourceGroup
+    depends_on: [router_interface]
     properties:
       count: {get_param: number_of_nodes}
       removal_policies: [{resource_list: {get_param: nodes_to_remove}}]
@@ -245,7 +254,6 @@ resources:
           floating_ip_enabled: {get_param: floating_ip_enabled}
           external_network: {get_param: external_network}
           manager_address: {get_attr: [master_port, fixed_ips, 0, ip_address]}
-          swarm_join: {get_attr: [master_wait, data]}
           insecure_registries: {list_join: [",", {get_param: insecure_registries}]}
           wait_timeout: {get_param: wait_timeout}
 
@@ -329,6 +337,8 @@ parameters:
     type: string
   swarm_join:
     type: string
+    default: ""
+    description: the first master's wait condition data (join tokens); empty makes a worker fetch its token from the master
   insecure_registries:
     type: string
     default: ""
@@ -387,6 +397,7 @@ resources:
             "@@SWARM_JOIN@@": {get_param: swarm_join}
             "@@INSECURE_REGISTRIES@@": {get_param: insecure_registries}
             "@@WC_NOTIFY@@": {get_attr: [wait_handle, curl_cli]}
+            "@@WAIT_TIMEOUT@@": {get_param: wait_timeout}
 
 outputs:
   OS::stack_id:
