@@ -5,14 +5,13 @@
  * has sshd's lines; stop, start, reboot, resize with confirm (the new limit seen over ssh), a snapshot
  * and a server booted from it that ssh reaches; deleting both leaves no container in the host's engine.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startTestCloud, type TestCloud } from './support/cloud.js';
 import { openstack, openstackJson } from './support/cli.js';
 import {
-  addressesOf, allowSshAndPing, cleanupHost, computeUnavailable, engineContainers, hostLayout, showServer, sshRetry, waitServer,
+  addressesOf, allowSshAndPing, computeUnavailable, engineContainers, hostCloud, hostLayout, showServer, sshRetry, waitServer,
 } from './support/compute.js';
 
 const HOST = 'h1';
@@ -23,30 +22,18 @@ if (skip) console.log(`# compute CLI test skipped: ${skip}`);
 const since = (t0: number): string => ((Date.now() - t0) / 1000).toFixed(1);
 
 describe('servers through the openstack CLI on a real engine', { skip }, () => {
-  let cloud: TestCloud | undefined;
-  let dataDir = '';
-  before(async () => {
-    // debian-12 is built once per machine (~70 s cold with mmdebstrap), then taken from the cache.
-    cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: HOST, FLOTILLA_BASE_IMAGES: 'busybox,debian-12' }, timeoutMs: 600_000 });
-    dataDir = cloud.dataDir;
-  });
-  after(async () => {
-    await cloud?.stop();
-    if (dataDir) {
-      await cleanupHost(hostLayout(dataDir, HOST));
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  const fixture = hostCloud({ host: HOST, images: 'busybox,debian-12', timeoutMs: 600_000 });
 
   it('boots debian-12, logs in with the key pair, runs the lifecycle, snapshots and deletes', { timeout: 900_000 }, async (ctx) => {
     // A machine without a Debian mirror cannot build debian-12: the cloud says why, and so does the test.
-    const unbuildable = /debian-12: cannot be built here: (.*)/.exec(cloud!.output());
+    const unbuildable = fixture.unbuildable('debian-12');
     if (unbuildable) {
-      console.log(`# compute CLI test skipped: debian-12 cannot be built here: ${unbuildable[1]}`);
-      ctx.skip(`debian-12 cannot be built here: ${unbuildable[1]}`);
+      console.log(`# compute CLI test skipped: debian-12 cannot be built here: ${unbuildable}`);
+      ctx.skip(`debian-12 cannot be built here: ${unbuildable}`);
       return;
     }
-    const env = cloud!.cliEnv;
+    const { cloud, dataDir } = fixture;
+    const env = cloud.cliEnv;
     const layout = hostLayout(dataDir, HOST);
     const t0 = Date.now();
     let t = t0;

@@ -8,14 +8,13 @@
  * on every node → resize to 4 workers and back to 1 (draining first) → delete leaves no server, network,
  * router, floating IP or namespace of the cluster. Timings are printed as `# ` lines.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
-import { startTestCloud, type TestCloud } from './support/cloud.js';
 import { createMember, openstack, openstackJson } from './support/cli.js';
-import { cleanupHost, computeUnavailable, hostLayout, hostNamespaces } from './support/compute.js';
+import { computeUnavailable, hostCloud, hostLayout, hostNamespaces } from './support/compute.js';
 
 const HOST = 'h1';
 const magnumclient = fs.existsSync('/usr/lib/python3/dist-packages/magnumclient') ? undefined : 'python3-magnumclient is not installed (apt-get install python3-magnumclient)';
@@ -55,32 +54,21 @@ async function readyNodes(env: Record<string, string>): Promise<string[]> {
 }
 
 describe('a Swarm cluster through openstack coe and the docker CLI', { skip }, () => {
-  let cloud: TestCloud | undefined;
-  let dataDir = '';
-  before(async () => {
-    cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: HOST, FLOTILLA_BASE_IMAGES: 'busybox,debian-12,debian-12-docker' }, timeoutMs: 1_200_000 });
-    dataDir = cloud.dataDir;
-  });
-  after(async () => {
-    await cloud?.stop();
-    if (dataDir) {
-      await cleanupHost(hostLayout(dataDir, HOST));
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  const fixture = hostCloud({ host: HOST, images: 'busybox,debian-12,debian-12-docker', timeoutMs: 1_200_000 });
 
   it('creates a cluster, runs a service on every node, resizes up and down, and deletes everything', { timeout: 1_800_000 }, async (ctx) => {
-    const unbuildable = /debian-12-docker: cannot be built here: (.*)/.exec(cloud!.output());
+    const unbuildable = fixture.unbuildable('debian-12-docker');
     if (unbuildable) {
-      ctx.skip(`debian-12-docker cannot be built here: ${unbuildable[1]}`);
+      ctx.skip(`debian-12-docker cannot be built here: ${unbuildable}`);
       return;
     }
-    const admin = cloud!.cliEnv;
+    const { cloud, dataDir } = fixture;
+    const admin = cloud.cliEnv;
     const t0 = Date.now();
     const step = (what: string): void => console.log(`# ${since(t0)} s: ${what}`);
 
     // A project member, as the issue asks.
-    const env = await createMember(admin, cloud!.identityUrl, 'swarmdemo');
+    const env = await createMember(admin, cloud.identityUrl, 'swarmdemo');
 
     const tpl = await openstack(env, 'coe', 'cluster', 'template', 'create', 'swarm', '--coe', 'swarm-mode', '--image', 'debian-12-docker',
       '--external-network', 'public', '--flavor', 'm1.small', '--master-flavor', 'm1.small', '--network-driver', 'docker');

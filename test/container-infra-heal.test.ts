@@ -11,14 +11,13 @@
  * container on A's master reaches A's worker at its private address but not B's nodes at theirs.
  * Timings are printed as `# ` lines (the issue's target is a Ready replacement within 30 s).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
-import { startTestCloud, type TestCloud } from './support/cloud.js';
 import { createMember, openstack, openstackJson } from './support/cli.js';
-import { cleanupHost, computeUnavailable, hostLayout } from './support/compute.js';
+import { computeUnavailable, hostCloud, hostLayout } from './support/compute.js';
 import { LABEL } from '../src/agent/layout.js';
 
 const HOST = 'h1';
@@ -83,31 +82,20 @@ async function healed(env: Env, dockerEnv: Env, count: number, gone: string[], w
 }
 
 describe('Swarm clusters re-spawn lost nodes and stay apart', { skip }, () => {
-  let cloud: TestCloud | undefined;
-  let dataDir = '';
-  before(async () => {
-    cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: HOST, FLOTILLA_BASE_IMAGES: 'busybox,debian-12-docker' }, timeoutMs: 1_200_000 });
-    dataDir = cloud.dataDir;
-  });
-  after(async () => {
-    await cloud?.stop();
-    if (dataDir) {
-      await cleanupHost(hostLayout(dataDir, HOST));
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  const fixture = hostCloud({ host: HOST, images: 'busybox,debian-12-docker', timeoutMs: 1_200_000 });
 
   it('replaces a deleted worker and a worker whose engine died; keeps tenants and clusters apart', { timeout: 1_800_000 }, async (ctx) => {
-    const unbuildable = /debian-12-docker: cannot be built here: (.*)/.exec(cloud!.output());
+    const unbuildable = fixture.unbuildable('debian-12-docker');
     if (unbuildable) {
-      ctx.skip(`debian-12-docker cannot be built here: ${unbuildable[1]}`);
+      ctx.skip(`debian-12-docker cannot be built here: ${unbuildable}`);
       return;
     }
-    const admin = cloud!.cliEnv;
+    const { cloud, dataDir } = fixture;
+    const admin = cloud.cliEnv;
     const t0 = Date.now();
     const step = (what: string): void => console.log(`# ${since(t0)} s: ${what}`);
-    const a = await createMember(admin, cloud!.identityUrl, 'alpha');
-    const b = await createMember(admin, cloud!.identityUrl, 'beta');
+    const a = await createMember(admin, cloud.identityUrl, 'alpha');
+    const b = await createMember(admin, cloud.identityUrl, 'beta');
     for (const [env, cidr] of [[a, '10.0.0.0/24'], [b, '10.1.0.0/24']] as const) {
       const tpl = await openstack(env, 'coe', 'cluster', 'template', 'create', 'swarm', '--coe', 'swarm-mode', '--image', 'debian-12-docker',
         '--external-network', 'public', '--flavor', 'm1.small', '--master-flavor', 'm1.small', '--network-driver', 'docker', '--labels', `fixed_subnet_cidr=${cidr}`);

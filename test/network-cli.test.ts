@@ -8,15 +8,14 @@
  * back lets them in again. How long each rule change took to bite is printed (the issue asks for under a
  * second; timing belongs to `npm run bench -- --only network`, so the test only requires it within 5 s).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execFile, spawn } from 'node:child_process';
-import { startTestCloud, type TestCloud } from './support/cloud.js';
 import { createMember, openstack, openstackJson } from './support/cli.js';
-import { cleanupHost, computeUnavailable, hostLayout } from './support/compute.js';
+import { computeUnavailable, hostCloud, hostLayout } from './support/compute.js';
 import { segmentNamespace } from '../src/agent/netplane/names.js';
 
 const HOST = 'h1';
@@ -67,32 +66,21 @@ async function timeUntil(ip: string, want: boolean, withinMs: number): Promise<n
 }
 
 describe('networks through the openstack CLI on the real data plane', { skip }, () => {
-  let cloud: TestCloud | undefined;
-  let dataDir = '';
-  before(async () => {
-    cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: HOST, FLOTILLA_BASE_IMAGES: 'busybox,debian-12' }, timeoutMs: 600_000 });
-    dataDir = cloud.dataDir;
-  });
-  after(async () => {
-    await cloud?.stop();
-    if (dataDir) {
-      await cleanupHost(hostLayout(dataDir, HOST));
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  const fixture = hostCloud({ host: HOST, images: 'busybox,debian-12', timeoutMs: 600_000 });
 
   it('network, subnet, router, server, floating IP, ssh, SNAT, and a security group rule taking effect live', { timeout: 900_000 }, async (ctx) => {
-    const unbuildable = /debian-12: cannot be built here: (.*)/.exec(cloud!.output());
+    const unbuildable = fixture.unbuildable('debian-12');
     if (unbuildable) {
-      ctx.skip(`debian-12 cannot be built here: ${unbuildable[1]}`);
+      ctx.skip(`debian-12 cannot be built here: ${unbuildable}`);
       return;
     }
-    const admin = cloud!.cliEnv;
+    const { cloud, dataDir } = fixture;
+    const admin = cloud.cliEnv;
     const t0 = Date.now();
     const step = (what: string): void => console.log(`# ${since(t0)} s: ${what}`);
 
     // A project member, as the issue asks: everything below runs with its credentials.
-    const env = await createMember(admin, cloud!.identityUrl, 'netdemo');
+    const env = await createMember(admin, cloud.identityUrl, 'netdemo');
 
     const n1 = await openstackJson(env, 'network', 'create', 'n1');
     const s1 = await openstackJson(env, 'subnet', 'create', '--network', 'n1', '--subnet-range', '10.0.0.0/24', 's1');

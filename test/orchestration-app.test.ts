@@ -9,13 +9,12 @@
  * keeps the ids); `stack event list` shows every transition; `stack delete --wait` leaves no server,
  * port, network, router or floating IP. Timings are printed as `# ` lines.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startTestCloud, type TestCloud } from './support/cloud.js';
 import { openstack, openstackJson } from './support/cli.js';
-import { cleanupHost, computeUnavailable, hostLayout, sshRetry } from './support/compute.js';
+import { computeUnavailable, hostCloud, hostLayout, sshRetry } from './support/compute.js';
 
 const HOST = 'h1';
 const heatclient = fs.existsSync('/usr/lib/python3/dist-packages/heatclient') ? undefined : 'python3-heatclient is not installed (apt-get install python3-heatclient)';
@@ -131,27 +130,16 @@ async function output(env: Record<string, string>, key: string): Promise<unknown
 }
 
 describe('an application stack through the openstack CLI on a real cloud', { skip }, () => {
-  let cloud: TestCloud | undefined;
-  let dataDir = '';
-  before(async () => {
-    cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: HOST, FLOTILLA_BASE_IMAGES: 'busybox,debian-12' }, timeoutMs: 900_000 });
-    dataDir = cloud.dataDir;
-  });
-  after(async () => {
-    await cloud?.stop();
-    if (dataDir) {
-      await cleanupHost(hostLayout(dataDir, HOST));
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  const fixture = hostCloud({ host: HOST, images: 'busybox,debian-12', timeoutMs: 900_000 });
 
   it('creates, resizes in place, replaces on a new image, lists events, and deletes everything', { timeout: 1_800_000 }, async (ctx) => {
-    const unbuildable = /debian-12: cannot be built here: (.*)/.exec(cloud!.output());
+    const unbuildable = fixture.unbuildable('debian-12');
     if (unbuildable) {
-      ctx.skip(`debian-12 cannot be built here: ${unbuildable[1]}`);
+      ctx.skip(`debian-12 cannot be built here: ${unbuildable}`);
       return;
     }
-    const env = cloud!.cliEnv;
+    const { cloud, dataDir } = fixture;
+    const env = cloud.cliEnv;
     const t0 = Date.now();
     const step = (what: string): void => console.log(`# ${since(t0)} s: ${what}`);
     const file = path.join(dataDir, 'app.yaml');

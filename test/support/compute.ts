@@ -4,6 +4,7 @@
  * namespaces of a data dir, and cleaning up every engine and namespace a test left, also after a SIGKILL.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { agentLayout, type AgentLayout } from '../../src/agent/layout.js';
@@ -11,6 +12,7 @@ import { destroyHost } from '../../src/agent/index.js';
 import { listNamespaces, processAlive } from '../../src/agent/netns.js';
 import { agentUnavailable } from './agent-fixtures.js';
 import { cliUnavailable, openstack, openstackJson } from './cli.js';
+import { startTestCloud, type TestCloud } from './cloud.js';
 
 function has(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -142,4 +144,40 @@ export async function cleanupHost(layout: AgentLayout): Promise<void> {
 /** Every host directory a cloud's data dir has. */
 export function hostsOf(dataDir: string): string[] {
   try { return fs.readdirSync(path.join(dataDir, 'hosts')); } catch { return []; }
+}
+
+export interface HostCloud {
+  /** The running cloud (inside tests only). */
+  readonly cloud: TestCloud;
+  readonly dataDir: string;
+  /** Why base image `image` could not be built here (the cloud says so), or undefined. */
+  unbuildable(image: string): string | undefined;
+}
+
+/**
+ * A real cloud with one compute host for the tests of the describe block this is called in: started
+ * before them with the given base images, stopped after, its host's engine and namespaces cleaned up
+ * and its data dir removed.
+ */
+export function hostCloud(opts: { host: string; images: string; timeoutMs: number }): HostCloud {
+  let running: TestCloud | undefined;
+  before(async () => {
+    running = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: opts.host, FLOTILLA_BASE_IMAGES: opts.images }, timeoutMs: opts.timeoutMs });
+  });
+  after(async () => {
+    await running?.stop();
+    if (running) {
+      await cleanupHost(hostLayout(running.dataDir, opts.host));
+      fs.rmSync(running.dataDir, { recursive: true, force: true });
+    }
+  });
+  const cloud = (): TestCloud => {
+    if (!running) throw new Error('the cloud runs only inside the tests');
+    return running;
+  };
+  return {
+    get cloud() { return cloud(); },
+    get dataDir() { return cloud().dataDir; },
+    unbuildable: (image) => new RegExp(`(?:^|\\s)${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot be built here: (.*)`, 'm').exec(cloud().output())?.[1],
+  };
 }
