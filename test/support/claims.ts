@@ -25,6 +25,8 @@ export function claimSlot(opts: {
   slots: readonly number[];
   key?: string;
   stale?: (claim: Claim) => boolean;
+  /** Whether a slot is in use whatever its claim says (something outside the claims holds it). */
+  busy?: (slot: number) => boolean;
   whenFull: 'oldest' | 'throw';
 }): number {
   const dir = path.join(os.tmpdir(), `flotilla-test-${opts.kind}`);
@@ -36,6 +38,7 @@ export function claimSlot(opts: {
   };
   if (opts.key !== undefined) for (const slot of opts.slots) if (read(slot)?.key === opts.key) return slot;
   for (const slot of opts.slots) {
+    if (opts.busy?.(slot)) continue;
     try {
       fs.writeFileSync(file(slot), claim, { flag: 'wx' });
       return slot;
@@ -43,7 +46,7 @@ export function claimSlot(opts: {
   }
   const stale = opts.slots.find((slot) => {
     const c = read(slot);
-    return !c || !alive(c.pid) || (opts.stale?.(c) ?? false);
+    return (!c || !alive(c.pid) || (opts.stale?.(c) ?? false)) && !(opts.busy?.(slot) ?? false);
   });
   let slot = stale;
   if (slot === undefined) {

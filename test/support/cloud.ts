@@ -3,7 +3,7 @@
  * with its own data dir, for integration tests that need a real server: the openstack CLI, Tempest,
  * SIGKILL crash tests. Ready when clouds.yaml appears.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -83,11 +83,18 @@ export interface TestCloud {
  * restart on the same data dir keeps its slot; a slot whose data dir is gone is free.
  */
 function testPools(dataDir: string): { FLOTILLA_SERVER_POOL: string; FLOTILLA_PUBLIC_POOL: string } {
+  const pools = (slot: number): { FLOTILLA_SERVER_POOL: string; FLOTILLA_PUBLIC_POOL: string } => ({
+    FLOTILLA_SERVER_POOL: `198.18.${slot * 16}.0/20`, FLOTILLA_PUBLIC_POOL: `198.19.${128 + slot * 8}.0/21`,
+  });
+  // A slot whose pools the root namespace still routes is in use, claimed or not: a killed cloud's host
+  // may have left its routes behind, and they would shadow the new cloud's (the lower metric wins).
+  const routed = (slot: number): boolean => Object.values(pools(slot))
+    .some((cidr) => (spawnSync('ip', ['-4', 'route', 'show', 'root', cidr], { encoding: 'utf8' }).stdout ?? '').trim() !== '');
   const slot = claimSlot({
     kind: 'server-pools', slots: [1, 2, 3, 4, 5, 6, 7, 8, 9], key: dataDir,
-    stale: (c) => c.key === undefined || !fs.existsSync(c.key), whenFull: 'oldest',
+    stale: (c) => c.key === undefined || !fs.existsSync(c.key), busy: routed, whenFull: 'oldest',
   });
-  return { FLOTILLA_SERVER_POOL: `198.18.${slot * 16}.0/20`, FLOTILLA_PUBLIC_POOL: `198.19.${128 + slot * 8}.0/21` };
+  return pools(slot);
 }
 
 /** Starts the cloud and waits until it is ready. */
