@@ -14,7 +14,7 @@ ensureNodeModules();
 ensureDebianPackages(['wrk', 'postgresql', 'iperf3'], 'the load generators and the database the benchmarks run against');
 await build();
 
-// `--only NAME[,NAME]` picks benchmarks by name (identity, compute, network, orchestration); the other arguments go to each.
+// `--only NAME[,NAME]` picks benchmarks by name (identity, compute, network, orchestration, container-infra); the other arguments go to each.
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv.splice(onlyAt, 2)[1]?.split(',') : undefined;
