@@ -12,8 +12,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import { createMember, openstack, openstackJson } from './support/cli.js';
+import { clusterConfig, docker, settleCluster, swarmNodes } from './support/coe.js';
 import { computeUnavailable, hostCloud, hostLayout, hostNamespaces } from './support/compute.js';
 
 const HOST = 'h1';
@@ -25,32 +25,11 @@ type Row = Record<string, unknown>;
 const since = (t0: number): string => ((Date.now() - t0) / 1000).toFixed(1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The docker CLI with the cluster's environment (DOCKER_HOST, DOCKER_CERT_PATH, DOCKER_TLS_VERIFY). */
-function docker(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('docker', args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
-}
-
-/** `coe cluster show` until the status leaves *_IN_PROGRESS (printing the cluster's progress meanwhile). */
-async function settle(env: Record<string, string>, name: string, withinMs: number): Promise<Row> {
-  const deadline = Date.now() + withinMs;
-  let last = '';
-  for (;;) {
-    const c = await openstackJson<Row>(env, 'coe', 'cluster', 'show', name);
-    const status = String(c.status);
-    if (status !== last) { console.log(`#   ${name}: ${status} ${String(c.status_reason ?? '')}`); last = status; }
-    if (!status.endsWith('_IN_PROGRESS')) return c;
-    if (Date.now() > deadline) throw new Error(`${name} still ${status} after ${withinMs} ms`);
-    await sleep(500);
-  }
-}
-
+/** Hostnames of the swarm's Ready, Active nodes (the manager must answer). */
 async function readyNodes(env: Record<string, string>): Promise<string[]> {
-  const r = await docker(env, 'node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}');
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.trim().split('\n').filter((l) => / Ready /.test(`${l} `) && / Active$/.test(l)).map((l) => l.split(' ')[0]!);
+  const nodes = await swarmNodes(env);
+  assert.ok(nodes, 'docker node ls answers');
+  return nodes.filter((n) => n.status === 'Ready' && n.availability === 'Active').map((n) => n.hostname);
 }
 
 describe('a Swarm cluster through openstack coe and the docker CLI', { skip }, () => {
@@ -82,7 +61,7 @@ describe('a Swarm cluster through openstack coe and the docker CLI', { skip }, (
     let t = Date.now();
     const create = await openstack(env, 'coe', 'cluster', 'create', '--cluster-template', 'swarm', '--master-count', '1', '--node-count', '2', 'c1');
     assert.equal(create.code, 0, create.stderr + create.stdout);
-    const created = await settle(env, 'c1', 900_000);
+    const created = await settleCluster(env, 'c1', 900_000);
     assert.equal(created.status, 'CREATE_COMPLETE', JSON.stringify(created));
     step(`cluster create: CREATE_COMPLETE in ${since(t)} s, api_address ${String(created.api_address)}`);
     assert.match(String(created.api_address), /^tcp:\/\/198\.19\.\d+\.\d+:2376$/);
@@ -91,11 +70,8 @@ describe('a Swarm cluster through openstack coe and the docker CLI', { skip }, (
     // The docker CLI over TLS with the certificates the real magnumclient made (its key, our CA's signature).
     const dir = path.join(dataDir, 'c1-config');
     fs.mkdirSync(dir);
-    // magnumclient picks the export syntax from $SHELL.
-    const config = await openstack({ ...env, SHELL: '/bin/sh' }, 'coe', 'cluster', 'config', 'c1', '--dir', dir, '--output-certs');
+    const { result: config, dockerEnv } = await clusterConfig(env, 'c1', dir);
     assert.equal(config.code, 0, config.stderr + config.stdout);
-    const dockerEnv: Record<string, string> = {};
-    for (const m of config.stdout.matchAll(/export (DOCKER_[A-Z_]+)=(\S*)/g)) dockerEnv[m[1]!] = m[2]!.replace(/^"|"$/g, '');
     assert.equal(dockerEnv.DOCKER_HOST, created.api_address, config.stdout);
     assert.equal(dockerEnv.DOCKER_TLS_VERIFY, 'True');
     for (const f of ['ca.pem', 'cert.pem', 'key.pem']) assert.ok(fs.existsSync(path.join(dir, f)), f);
@@ -105,11 +81,11 @@ describe('a Swarm cluster through openstack coe and the docker CLI', { skip }, (
 
     // A service with a task on every node.
     t = Date.now();
-    const svc = await docker(dockerEnv, 'service', 'create', '--detach', '--name', 'sleepers', '--replicas', '3', '--endpoint-mode', 'dnsrr', 'busybox', 'sleep', '1d');
+    const svc = await docker(dockerEnv, ['service', 'create', '--detach', '--name', 'sleepers', '--replicas', '3', '--endpoint-mode', 'dnsrr', 'busybox', 'sleep', '1d']);
     assert.equal(svc.code, 0, svc.stderr);
     let where: string[] = [];
     for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(500)) {
-      const ps = await docker(dockerEnv, 'service', 'ps', 'sleepers', '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}}');
+      const ps = await docker(dockerEnv, ['service', 'ps', 'sleepers', '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}}']);
       where = ps.stdout.trim().split('\n').filter((l) => / Running /.test(`${l} `)).map((l) => l.split(' ')[0]!);
       if (where.length === 3) break;
     }
@@ -120,7 +96,7 @@ describe('a Swarm cluster through openstack coe and the docker CLI', { skip }, (
     t = Date.now();
     const up = await openstack(env, 'coe', 'cluster', 'resize', 'c1', '4');
     assert.equal(up.code, 0, up.stderr + up.stdout);
-    const grown = await settle(env, 'c1', 600_000);
+    const grown = await settleCluster(env, 'c1', 600_000);
     assert.equal(grown.status, 'UPDATE_COMPLETE', JSON.stringify(grown));
     assert.equal(grown.node_count, 4);
     assert.equal((await readyNodes(dockerEnv)).length, 5);
@@ -130,14 +106,14 @@ describe('a Swarm cluster through openstack coe and the docker CLI', { skip }, (
     t = Date.now();
     const down = await openstack(env, 'coe', 'cluster', 'resize', 'c1', '1');
     assert.equal(down.code, 0, down.stderr + down.stdout);
-    const shrunk = await settle(env, 'c1', 600_000);
+    const shrunk = await settleCluster(env, 'c1', 600_000);
     assert.equal(shrunk.status, 'UPDATE_COMPLETE', JSON.stringify(shrunk));
     assert.equal(shrunk.node_count, 1);
     const left = await readyNodes(dockerEnv);
     assert.equal(left.length, 2, left.join(', '));
-    const all = await docker(dockerEnv, 'node', 'ls', '--format', '{{.Hostname}}');
+    const all = await docker(dockerEnv, ['node', 'ls', '--format', '{{.Hostname}}']);
     assert.equal(all.stdout.trim().split('\n').length, 2, `removed nodes are gone from the swarm: ${all.stdout}`);
-    const ps = await docker(dockerEnv, 'service', 'ps', 'sleepers', '--filter', 'desired-state=running', '--format', '{{.Node}}');
+    const ps = await docker(dockerEnv, ['service', 'ps', 'sleepers', '--filter', 'desired-state=running', '--format', '{{.Node}}']);
     const running = ps.stdout.trim().split('\n').filter(Boolean);
     assert.equal(running.length, 3, 'the service still has its 3 replicas');
     assert.ok(running.every((n) => left.includes(n)), `tasks moved to the remaining nodes: ${running.join(', ')}`);

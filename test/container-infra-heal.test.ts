@@ -15,8 +15,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import { createMember, openstack, openstackJson } from './support/cli.js';
+import { clusterConfig, docker, settleCluster, swarmNodes } from './support/coe.js';
 import { computeUnavailable, hostCloud, hostLayout } from './support/compute.js';
 import { LABEL } from '../src/agent/layout.js';
 
@@ -30,38 +30,16 @@ type Env = Record<string, string>;
 const since = (t0: number): string => ((Date.now() - t0) / 1000).toFixed(1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function run(cmd: string, args: string[], env: Env = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env }, timeout: 90_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
-}
-
-async function settle(env: Env, name: string, withinMs: number): Promise<Row> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const c = await openstackJson<Row>(env, 'coe', 'cluster', 'show', name);
-    if (!String(c.status).endsWith('_IN_PROGRESS')) return c;
-    if (Date.now() > deadline) throw new Error(`${name} still ${String(c.status)}`);
-    await sleep(500);
-  }
-}
-
 /** The docker CLI environment for a cluster, from `coe cluster config --output-certs`. */
 async function dockerEnvOf(env: Env, cluster: string, dir: string): Promise<Env> {
-  fs.mkdirSync(dir, { recursive: true });
-  // magnumclient picks the export syntax from $SHELL.
-  const r = await openstack({ ...env, SHELL: '/bin/sh' }, 'coe', 'cluster', 'config', cluster, '--dir', dir, '--output-certs', '--force');
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  const out: Env = {};
-  for (const m of r.stdout.matchAll(/export (DOCKER_[A-Z_]+)=(\S*)/g)) out[m[1]!] = m[2]!.replace(/^"|"$/g, '');
-  return out;
+  const { result, dockerEnv } = await clusterConfig(env, cluster, dir);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  return dockerEnv;
 }
 
+/** Hostnames of the swarm's Ready nodes ([] while the manager does not answer). */
 async function readyNodes(dockerEnv: Env): Promise<string[]> {
-  const r = await run('docker', ['node', 'ls', '--format', '{{.Hostname}} {{.Status}}'], dockerEnv);
-  if (r.code !== 0) return [];
-  return r.stdout.trim().split('\n').filter((l) => l.endsWith(' Ready')).map((l) => l.split(' ')[0]!);
+  return ((await swarmNodes(dockerEnv)) ?? []).filter((n) => n.status === 'Ready').map((n) => n.hostname);
 }
 
 /** Waits until the swarm has `count` Ready nodes none of which is in `gone`, and the cluster is HEALTHY. */
@@ -103,7 +81,7 @@ describe('Swarm clusters re-spawn lost nodes and stay apart', { skip }, () => {
       const c = await openstack(env, 'coe', 'cluster', 'create', '--cluster-template', 'swarm', '--master-count', '1', '--node-count', '2', 'c1');
       assert.equal(c.code, 0, c.stderr + c.stdout);
     }
-    const [ca, cb] = [await settle(a, 'c1', 900_000), await settle(b, 'c1', 900_000)];
+    const [ca, cb] = [await settleCluster(a, 'c1', 900_000), await settleCluster(b, 'c1', 900_000)];
     assert.equal(ca.status, 'CREATE_COMPLETE', JSON.stringify(ca));
     assert.equal(cb.status, 'CREATE_COMPLETE', JSON.stringify(cb));
     step('two clusters CREATE_COMPLETE');
@@ -122,14 +100,14 @@ describe('Swarm clusters re-spawn lost nodes and stay apart', { skip }, () => {
     }
     // Isolation of the networks: from a container on A's master, A's worker answers and B's nodes do not.
     const privateOf = async (dockerEnv: Env): Promise<string[]> => {
-      const r = await run('docker', ['node', 'ls', '-q'], dockerEnv);
+      const r = await docker(dockerEnv, ['node', 'ls', '-q'], 90_000);
       const ids = r.stdout.trim().split('\n');
       const addrs: string[] = [];
-      for (const id of ids) addrs.push((await run('docker', ['node', 'inspect', id, '--format', '{{.Status.Addr}}'], dockerEnv)).stdout.trim());
+      for (const id of ids) addrs.push((await docker(dockerEnv, ['node', 'inspect', id, '--format', '{{.Status.Addr}}'], 90_000)).stdout.trim());
       return addrs;
     };
     const [privA, privB] = [await privateOf(dockerA), await privateOf(dockerB)];
-    const ping = async (addr: string): Promise<boolean> => (await run('docker', ['run', '--rm', '--network', 'host', 'busybox', 'ping', '-c', '1', '-W', '2', addr], dockerA)).code === 0;
+    const ping = async (addr: string): Promise<boolean> => (await docker(dockerA, ['run', '--rm', '--network', 'host', 'busybox', 'ping', '-c', '1', '-W', '2', addr], 90_000)).code === 0;
     for (const addr of privA) assert.ok(await ping(addr), `A's master reaches A's node ${addr}`);
     for (const addr of privB) assert.ok(!(await ping(addr)), `A's master does not reach B's node ${addr}`);
     step(`isolation: A reaches its ${privA.length} private addresses, none of B's ${privB.length}`);
@@ -147,9 +125,9 @@ describe('Swarm clusters re-spawn lost nodes and stay apart', { skip }, () => {
     const victim = workers[1]!;
     const host = hostLayout(dataDir, HOST).engine.socket;
     t = Date.now();
-    const container = (await run('docker', ['-H', `unix://${host}`, 'ps', '-q', '--filter', `label=${LABEL.server}=${String(victim.ID)}`])).stdout.trim();
+    const container = (await docker({}, ['-H', `unix://${host}`, 'ps', '-q', '--filter', `label=${LABEL.server}=${String(victim.ID)}`], 90_000)).stdout.trim();
     assert.ok(container, 'the worker\'s container on the host engine');
-    const kill = await run('docker', ['-H', `unix://${host}`, 'exec', container, 'sh', '-c', 'pkill -9 dockerd; pkill -9 containerd; true']);
+    const kill = await docker({}, ['-H', `unix://${host}`, 'exec', container, 'sh', '-c', 'pkill -9 dockerd; pkill -9 containerd; true'], 90_000);
     assert.equal(kill.code, 0, kill.stderr);
     // Replaced: the swarm has 3 Ready nodes again and the victim is not among them (it was forgotten).
     h = await healed(a, dockerA, 3, [String(victim.Name)], 120_000);
