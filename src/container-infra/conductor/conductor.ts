@@ -69,7 +69,7 @@ export class Conductor {
   constructor(o: ConductorOptions) {
     this.#o = o;
     this.#health = new HealthWatch({
-      store: o.store, log: o.log, access: (c) => this.#access(c), driverOf: (c, t) => this.#driverOf(c, t),
+      store: o.store, log: o.log, access: (c) => this.#access(c), driverOf: (t) => this.#driverOf(t),
       servers: async (c) => this.#servers(c),
       heal: async (c, op) => { if (await o.store.setOperation(c.uuid, op, { status: 'UPDATE_IN_PROGRESS' })) this.kick(c.uuid); },
       startServer: async (c, id) => { await o.apis.compute.serverAction(await this.#token(c), id, { 'os-start': null }); },
@@ -139,7 +139,7 @@ export class Conductor {
       log.warn({ err }, 'cluster operation failed');
       await this.#event(c, failedStatus(op), reason);
       const done = await this.#o.store.finishOperation(id, c.generation, { status: failedStatus(op), statusReason: reason });
-      if (done) await this.#failNodeGroups(c, failedStatus(op), reason);
+      if (done) await this.#nodeGroupsStatus(c, failedStatus(op), reason);
     }
   }
 
@@ -147,7 +147,7 @@ export class Conductor {
 
   async #create(c: Cluster): Promise<void> {
     const template = await this.#template(c);
-    const driver = this.#driverOf(c, template);
+    const driver = this.#driverOf(template);
     await this.#event(c, 'CREATE_IN_PROGRESS', `creating the cluster with driver ${driver.name}`);
     const token = await this.#token(c);
     const heat = this.#o.apis.orchestration(c.projectId);
@@ -174,7 +174,7 @@ export class Conductor {
 
   async #resize(c: Cluster, op: Extract<ClusterOperation, { kind: 'resize' }>): Promise<void> {
     const template = await this.#template(c);
-    const driver = this.#driverOf(c, template);
+    const driver = this.#driverOf(template);
     const groups = await this.#o.store.listNodeGroups(c.uuid);
     const group = groups.find((g) => g.uuid === op.nodegroup);
     if (!group) throw new Error(`node group ${op.nodegroup} is gone`);
@@ -213,7 +213,7 @@ export class Conductor {
   /** Auto re-spawn: the stack replaces the dead members (same count, those first to go), then the swarm forgets them. */
   async #heal(c: Cluster, op: Extract<ClusterOperation, { kind: 'heal' }>): Promise<void> {
     const template = await this.#template(c);
-    const driver = this.#driverOf(c, template);
+    const driver = this.#driverOf(template);
     const groups = await this.#o.store.listNodeGroups(c.uuid);
     await this.#event(c, 'heal', `replacing ${op.replace.join(', ')}`);
     // The dead nodes leave the swarm first, so that `docker node ls` never lists them beside their replacements.
@@ -265,7 +265,6 @@ export class Conductor {
       }
       await this.#o.trusts.delete(c.trustId).catch((err: unknown) => this.#o.log.warn({ err, cluster: c.uuid }, 'could not delete a cluster\'s trust'));
     }
-    this.#health.forget(c.uuid);
     const still = await this.#o.store.getCluster(c.uuid);
     if (still && still.generation !== c.generation && still.operation?.kind !== 'delete') throw new Superseded();
     await this.#o.store.deleteCluster(c.uuid);
@@ -309,9 +308,7 @@ export class Conductor {
     return t;
   }
 
-  #driverOf(c: Cluster, template?: ClusterTemplate): Driver {
-    void c;
-    if (!template) throw new DriverError('no cluster template');
+  #driverOf(template: ClusterTemplate): Driver {
     const d = this.#o.drivers.forTemplate(template);
     if (!d) throw new DriverError(`no driver for server_type ${template.serverType}, os_distro ${template.clusterDistro} and coe ${template.coe}`);
     return d;
@@ -404,7 +401,7 @@ export class Conductor {
           const full = await heat.getStack(token, name, id);
           const outputs = Object.fromEntries((full.outputs ?? []).map((o) => [o.output_key, o.output_value]));
           const template = await this.#template(c);
-          return this.#driverOf(c, template).outputs(outputs, { tlsDisabled: template.tlsDisabled });
+          return this.#driverOf(template).outputs(outputs, { tlsDisabled: template.tlsDisabled });
         }
         throw new Error(`stack ${status}: ${stack.stack_status_reason}`);
       }
@@ -429,7 +426,7 @@ export class Conductor {
   /** Waits until the COE has every node of the stack Ready (the swarm formed), within the create timeout. */
   async #awaitNodes(c: Cluster, template: ClusterTemplate, facts: ClusterFacts): Promise<void> {
     if (!facts.apiAddress) return;
-    const driver = this.#driverOf(c, template);
+    const driver = this.#driverOf(template);
     const access = await this.#access({ ...c, apiAddress: facts.apiAddress });
     const expected: NodeRef[] = facts.nodes.map((n) => ({ serverId: n.serverId }));
     const deadline = Date.now() + Math.max(60, (c.createTimeout > 0 ? c.createTimeout : 60) * 60) * 1000;
@@ -454,10 +451,6 @@ export class Conductor {
     if (!done) throw new Superseded();
     await this.#nodeGroupsStatus(c, status, null);
     await this.#event(c, status, reason);
-  }
-
-  async #failNodeGroups(c: Cluster, status: ClusterStatus, reason: string): Promise<void> {
-    await this.#nodeGroupsStatus(c, status, reason);
   }
 
   async #nodeGroupsStatus(c: Cluster, status: ClusterStatus, reason: string | null, stackId?: string | null): Promise<void> {

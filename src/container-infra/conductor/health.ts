@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../../platform/log.js';
 import type { ContainerInfraStore } from '../store.js';
-import type { Cluster, ClusterId, ClusterOperation, ClusterStatus, ClusterTemplate } from '../model.js';
+import type { Cluster, ClusterOperation, ClusterStatus, ClusterTemplate } from '../model.js';
 import type { CoeAccess, Driver } from '../drivers/driver.js';
 
 /** How long a node may look down in the swarm before it is replaced (an engine restarting comes back sooner). */
@@ -20,7 +20,7 @@ export interface HealthWatchOptions {
   store: ContainerInfraStore;
   log: Logger;
   access(c: Cluster): Promise<CoeAccess>;
-  driverOf(c: Cluster, template: ClusterTemplate): Driver;
+  driverOf(template: ClusterTemplate): Driver;
   /** The cluster project's servers: id → Nova status. */
   servers(c: Cluster): Promise<Map<string, string>>;
   heal(c: Cluster, op: ClusterOperation): Promise<void>;
@@ -34,15 +34,13 @@ export class HealthWatch {
   readonly #o: HealthWatchOptions;
   /** Server id → when it was first seen unhealthy (cleared when it looks fine again). */
   readonly #since = new Map<string, number>();
+  /** Cluster id → when its COE API first stopped answering (cleared when it answers again). */
+  readonly #unreachableSince = new Map<string, number>();
   /** Masters a start was asked for, and when (not asked again for a while). */
   readonly #started = new Map<string, number>();
 
   constructor(o: HealthWatchOptions) {
     this.#o = o;
-  }
-
-  forget(clusterId: ClusterId): void {
-    void clusterId;
   }
 
   async check(clusters: readonly Cluster[]): Promise<void> {
@@ -60,7 +58,7 @@ export class HealthWatch {
     const { store } = this.#o;
     const template = await store.getTemplate(c.clusterTemplateId);
     if (!template) return;
-    const driver = this.#o.driverOf(c, template);
+    const driver = this.#o.driverOf(template);
     const groups = await store.listNodeGroups(c.uuid);
     const members = groups.flatMap((g) => g.nodes.map((serverId) => ({ serverId, master: g.role === 'master' })));
     const [report, servers] = await Promise.all([
@@ -93,7 +91,12 @@ export class HealthWatch {
       if (immediate || now - first >= DOWN_GRACE_MS) dead.push(m.serverId);
     }
     const status = report.status === 'HEALTHY' && Object.keys(reason).every((k) => !k.endsWith('.server')) ? 'HEALTHY' : report.status === 'UNKNOWN' ? 'UNKNOWN' : 'UNHEALTHY';
-    if (status !== c.healthStatus || JSON.stringify(reason) !== JSON.stringify(c.healthStatusReason)) {
+    // One unanswered probe (a busy host, a slow TLS handshake) is not yet UNKNOWN: the API must stay
+    // silent for the same grace as a node before the cluster says so.
+    if (report.status === 'UNKNOWN') this.#unreachableSince.set(c.uuid, this.#unreachableSince.get(c.uuid) ?? now);
+    else this.#unreachableSince.delete(c.uuid);
+    const settled = report.status !== 'UNKNOWN' || now - this.#unreachableSince.get(c.uuid)! >= DOWN_GRACE_MS;
+    if (settled && (status !== c.healthStatus || JSON.stringify(reason) !== JSON.stringify(c.healthStatusReason))) {
       await store.updateCluster(c.uuid, { healthStatus: status, healthStatusReason: reason });
       if (status !== c.healthStatus) await store.addEvent(c.uuid, 'health', `health ${status}${status === 'HEALTHY' ? '' : `: ${Object.entries(reason).filter(([, v]) => v !== 'ok' && v !== 'True').map(([k, v]) => `${k}=${v}`).join(', ')}`}`);
     }
