@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestCloud, type TestCloud } from './support/cloud.js';
+import { loginTo, startTestCloud, type TestCloud } from './support/cloud.js';
 import { cleanupHost, computeUnavailable, engineContainers, hostLayout, hostNamespaces } from './support/compute.js';
-import { IdentityClient } from '../src/identity/client.js';
 import { ContainerInfraClient } from '../src/container-infra/client.js';
 
 const HOST = 'coe-crash-host';
@@ -26,12 +25,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 interface Session { token: string; magnum: ContainerInfraClient; url: (type: string) => string }
 
 async function connect(cloud: TestCloud): Promise<Session> {
-  const issued = await new IdentityClient(cloud.identityUrl).passwordToken({ user: 'admin', password: cloud.adminPassword, project: 'admin' });
-  const catalog = (await (await fetch(`${cloud.identityUrl}/auth/catalog`, { headers: { 'x-auth-token': issued.token } })).json()) as {
-    catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }>;
-  };
-  const url = (type: string): string => catalog.catalog.find((c) => c.type === type)!.endpoints.find((e) => e.interface === 'public')!.url;
-  return { token: issued.token, magnum: new ContainerInfraClient(url('container-infra').replace(/\/v1$/, '')), url };
+  const { token, url } = await loginTo(cloud);
+  return { token, magnum: new ContainerInfraClient(url('container-infra').replace(/\/v1$/, '')), url };
 }
 
 async function list(s: Session, url: string, key: string): Promise<Array<Record<string, unknown>>> {

@@ -16,15 +16,14 @@
  * Printed: the time from ACTIVE to `docker info` answering over ssh in each node, and memory per idle node
  * (the server container's cgroup, as the host engine's `docker stats` reads it).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startTestCloud, type TestCloud } from './support/cloud.js';
 import { openstack, openstackJson } from './support/cli.js';
 import {
-  addressesOf, allowSshAndPing, cleanupHost, computeUnavailable, engineContainers, hostLayout, showServer, ssh, sshRetry, waitServer,
+  addressesOf, allowSshAndPing, computeUnavailable, engineContainers, hostCloud, hostLayout, showServer, ssh, sshRetry, waitServer,
 } from './support/compute.js';
 import { listNamespaces } from '../src/agent/netns.js';
 import type { AgentLayout } from '../src/agent/layout.js';
@@ -70,25 +69,14 @@ async function engineAnswers(key: string, ip: string): Promise<number> {
 }
 
 describe('nested Docker engines in debian-12-docker servers', { skip }, () => {
-  let cloud: TestCloud | undefined;
-  let dataDir = '';
-  before(async () => {
-    // The node image is built once per machine (two minutes with mmdebstrap), then taken from the cache.
-    cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: HOST, FLOTILLA_BASE_IMAGES: IMAGE }, timeoutMs: 900_000 });
-    dataDir = cloud.dataDir;
-  });
-  after(async () => {
-    await cloud?.stop();
-    if (dataDir) {
-      await cleanupHost(hostLayout(dataDir, HOST));
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  // The node image is built once per machine (two minutes with mmdebstrap), then taken from the cache.
+  const fixture = hostCloud({ host: HOST, images: IMAGE, timeoutMs: 900_000 });
 
   it('two nodes run their own engines, form a swarm, survive stop/start, and leave nothing behind', { timeout: 1_200_000 }, async (ctx) => {
-    const unbuildable = new RegExp(`${IMAGE}: cannot be built here: (.*)`).exec(cloud!.output());
-    if (unbuildable) { ctx.skip(`${IMAGE} cannot be built here: ${unbuildable[1]}`); return; }
-    const env = cloud!.cliEnv;
+    const unbuildable = fixture.unbuildable(IMAGE);
+    if (unbuildable) { ctx.skip(`${IMAGE} cannot be built here: ${unbuildable}`); return; }
+    const { cloud, dataDir } = fixture;
+    const env = cloud.cliEnv;
     const layout = hostLayout(dataDir, HOST);
     const t0 = Date.now();
     const step = (what: string): void => console.log(`# ${since(t0)} s: ${what}`);
@@ -164,7 +152,7 @@ describe('nested Docker engines in debian-12-docker servers', { skip }, () => {
     let t = Date.now();
     await sshRetry(key, n1.ip, `docker run --name mk busybox sh -c 'echo made-on-node1 > /hello' && docker commit mk ${REGISTRY}/hello:1 && docker rm mk && docker push ${REGISTRY}/hello:1`);
     step(`node1 pushed ${REGISTRY}/hello:1 in ${since(t)} s`);
-    const catalog = await (await fetch(`http://127.0.0.1:${cloud!.flotillaEnv.FLOTILLA_REGISTRY_PORT}/v2/_catalog`)).json() as { repositories: string[] };
+    const catalog = await (await fetch(`http://127.0.0.1:${cloud.flotillaEnv.FLOTILLA_REGISTRY_PORT}/v2/_catalog`)).json() as { repositories: string[] };
     assert.ok(catalog.repositories.includes('hello'), `the machine sees it in the registry: ${JSON.stringify(catalog)}`);
     assert.notEqual((await ssh(key, n2.ip, `docker image inspect ${REGISTRY}/hello:1`)).code, 0, 'node2 does not have it yet');
     t = Date.now();

@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestCloud, type TestCloud } from './support/cloud.js';
+import { loginTo, startTestCloud, type TestCloud } from './support/cloud.js';
 import { cleanupHost, computeUnavailable, hostLayout } from './support/compute.js';
-import { IdentityClient } from '../src/identity/client.js';
 import { OrchestrationClient } from '../src/orchestration/client.js';
 
 const HOST = 'stack-crash-host';
@@ -23,12 +22,8 @@ if (why) console.log(`# orchestration crash with servers skipped: ${why}`);
 interface Session { token: string; heat: OrchestrationClient; compute: string; network: string }
 
 async function connect(cloud: TestCloud): Promise<Session> {
-  const issued = await new IdentityClient(cloud.identityUrl).passwordToken({ user: 'admin', password: cloud.adminPassword, project: 'admin' });
-  const catalog = (await (await fetch(`${cloud.identityUrl}/auth/catalog`, { headers: { 'x-auth-token': issued.token } })).json()) as {
-    catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }>;
-  };
-  const url = (type: string): string => catalog.catalog.find((c) => c.type === type)!.endpoints.find((e) => e.interface === 'public')!.url;
-  return { token: issued.token, heat: new OrchestrationClient(url('orchestration'), issued.body.project!.id), compute: url('compute'), network: url('network') };
+  const { token, projectId, url } = await loginTo(cloud);
+  return { token, heat: new OrchestrationClient(url('orchestration'), projectId), compute: url('compute'), network: url('network') };
 }
 
 async function get<T>(s: Session, url: string): Promise<T> {

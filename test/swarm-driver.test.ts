@@ -13,13 +13,11 @@
  * from pki.ts, a node-signing secret the API knows, the conductor's client certificate. Without it the
  * cluster is tls_disabled (Magnum's own option: the engine on 2375 without TLS). Timings print as `# `.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { startTestCloud, type TestCloud } from './support/cloud.js';
-import { openstack, openstackJson } from './support/cli.js';
-import { cleanupHost, computeUnavailable, hostLayout } from './support/compute.js';
-import { IdentityClient } from '../src/identity/client.js';
+import { loginTo, type TestCloud } from './support/cloud.js';
+import { createMember, openstack, openstackJson } from './support/cli.js';
+import { computeUnavailable, hostCloud, hostLayout, hostNamespaces } from './support/compute.js';
 import { OrchestrationClient } from '../src/orchestration/client.js';
 import { asId } from '../src/platform/ids.js';
 import type { ClusterTemplate } from '../src/container-infra/model.js';
@@ -66,12 +64,8 @@ function input(workers: number, nodesToRemove: string[] = [], masters = 1): Stac
 interface Session { token: string; heat: OrchestrationClient; compute: string; network: string }
 
 async function connect(cloud: TestCloud, user: string, password: string, project: string): Promise<Session> {
-  const issued = await new IdentityClient(cloud.identityUrl).passwordToken({ user, password, project });
-  const catalog = (await (await fetch(`${cloud.identityUrl}/auth/catalog`, { headers: { 'x-auth-token': issued.token } })).json()) as {
-    catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }>;
-  };
-  const url = (type: string): string => catalog.catalog.find((c) => c.type === type)!.endpoints.find((e) => e.interface === 'public')!.url;
-  return { token: issued.token, heat: new OrchestrationClient(url('orchestration'), issued.body.project!.id), compute: url('compute'), network: url('network') };
+  const { token, projectId, url } = await loginTo(cloud, user, password, project);
+  return { token, heat: new OrchestrationClient(url('orchestration'), projectId), compute: url('compute'), network: url('network') };
 }
 
 async function get<T>(s: Session, url: string): Promise<T> {
@@ -120,39 +114,25 @@ const ready = (nodes: SwarmNode[]): SwarmNode[] => nodes.filter((n) => n.Status.
 const serverOf = (n: SwarmNode): string | undefined => n.Description.Engine?.Labels?.['flotilla.server_id'];
 
 describe('the swarm-mode driver\'s stack on a real cloud', { skip, concurrency: false }, () => {
-  let cloud: TestCloud | undefined;
-  let dataDir = '';
+  const fixture = hostCloud({ host: HOST, images: IMAGE, timeoutMs: 1_200_000 });
   let session: Session | undefined;
-  before(async () => {
-    cloud = await startTestCloud({ env: { FLOTILLA_COMPUTE_HOST: HOST, FLOTILLA_BASE_IMAGES: IMAGE }, timeoutMs: 1_200_000 });
-    dataDir = cloud.dataDir;
-  });
-  after(async () => {
-    await cloud?.stop();
-    if (dataDir) {
-      await cleanupHost(hostLayout(dataDir, HOST));
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
 
   it('creates a swarm, grows it, drains and removes chosen workers, grows it to ten, and deletes it all', { timeout: 2_400_000 }, async (ctx) => {
-    const unbuildable = new RegExp(`${IMAGE}: cannot be built here: (.*)`).exec(cloud!.output());
+    const unbuildable = fixture.unbuildable(IMAGE);
     if (unbuildable) {
-      ctx.skip(`${IMAGE} cannot be built here: ${unbuildable[1]}`);
+      ctx.skip(`${IMAGE} cannot be built here: ${unbuildable}`);
       return;
     }
-    const admin = cloud!.cliEnv;
-    assert.equal((await openstack(admin, 'project', 'create', 'swarmdrv')).code, 0);
-    assert.equal((await openstack(admin, 'user', 'create', '--password', 'swarmdrv-pw', 'swarmdrv-user')).code, 0);
-    assert.equal((await openstack(admin, 'role', 'add', '--project', 'swarmdrv', '--user', 'swarmdrv-user', 'member')).code, 0);
+    const { cloud, dataDir } = fixture;
+    const admin = cloud.cliEnv;
+    const member = await createMember(admin, cloud.identityUrl, 'swarmdrv');
     // Room for 11 nodes (Nova's default is 10 instances).
     const quota = await openstack(admin, 'quota', 'set', '--instances', '20', '--cores', '40', '--ram', '81920', '--floating-ips', '20', '--ports', '100', 'swarmdrv');
     assert.equal(quota.code, 0, quota.stderr);
-    const s = await connect(cloud!, 'swarmdrv-user', 'swarmdrv-pw', 'swarmdrv');
+    const s = await connect(cloud, 'swarmdrv-user', 'swarmdrv-pw', 'swarmdrv');
     session = s;
-    // This cloud's namespaces (its host's, its routers' and segments' carry the host's tag; other clouds may run beside this test).
-    const tag = hostLayout(dataDir, HOST).hostNamespace.replace(/^flotilla-h-/, '');
-    const namespaces = (): string[] => (fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns') : []).filter((n) => n.includes(`-${tag}`)).sort();
+    // This cloud's host's namespaces only (other clouds may run beside this test).
+    const namespaces = (): string[] => hostNamespaces(hostLayout(dataDir, HOST)).sort();
     const namespacesBefore = namespaces();
     const t0 = Date.now();
     const step = (what: string): void => console.log(`# ${since(t0)} s: ${what}`);
@@ -249,10 +229,6 @@ describe('the swarm-mode driver\'s stack on a real cloud', { skip, concurrency: 
     stack = await s.heat.waitForStack(s.token, name, id, { timeoutMs: 600_000 });
     assert.equal(stack.stack_status, 'DELETE_COMPLETE', stack.stack_status_reason);
     step(`stack delete: DELETE_COMPLETE in ${since(t)} s`);
-    const member: Record<string, string> = {
-      OS_AUTH_URL: cloud!.identityUrl, OS_IDENTITY_API_VERSION: '3', OS_USERNAME: 'swarmdrv-user', OS_PASSWORD: 'swarmdrv-pw',
-      OS_PROJECT_NAME: 'swarmdrv', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne', OS_INTERFACE: 'public',
-    };
     assert.deepEqual(await openstackJson<Row[]>(member, 'server', 'list'), []);
     assert.deepEqual(await openstackJson<Row[]>(member, 'floating', 'ip', 'list'), []);
     assert.deepEqual(await openstackJson<Row[]>(member, 'router', 'list'), []);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { claimSlot } from './claims.js';
 import { SERVER_ENV, serverArgs } from '../../src/platform/runtime.js';
 import { DEFAULT_PORTS } from '../../src/platform/config.js';
+import { IdentityClient } from '../../src/identity/client.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -148,4 +149,14 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
       return exited;
     },
   };
+}
+
+/** A password login to a test cloud: its token, project and the public URL of each service in its catalog. */
+export async function loginTo(cloud: TestCloud, user = 'admin', password = cloud.adminPassword, project = 'admin'): Promise<{ token: string; projectId: string; url: (type: string) => string }> {
+  const issued = await new IdentityClient(cloud.identityUrl).passwordToken({ user, password, project });
+  const catalog = (await (await fetch(`${cloud.identityUrl}/auth/catalog`, { headers: { 'x-auth-token': issued.token } })).json()) as {
+    catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }>;
+  };
+  const url = (type: string): string => catalog.catalog.find((c) => c.type === type)!.endpoints.find((e) => e.interface === 'public')!.url;
+  return { token: issued.token, projectId: issued.body.project!.id, url };
 }
