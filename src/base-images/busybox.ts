@@ -22,7 +22,7 @@ const BASE_DIRS: ReadonlyArray<[string, number]> = [
 ];
 
 /** The installed busybox-static package: its version and the path of its binary. */
-async function installedBusybox(): Promise<{ version: string; binary: string }> {
+export async function installedBusybox(): Promise<{ version: string; binary: string }> {
   let listing: string;
   let version: string;
   try {

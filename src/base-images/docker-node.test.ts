@@ -1,14 +1,14 @@
 /**
  * The debian-12-docker node image, built through the machine's real image cache (only the first run on a
  * machine pays the two minutes mmdebstrap takes): Debian's docker.io is installed, the node layer holds
- * the engine script, its boot hook and busybox as a tagged docker archive, and the image asks compute
- * for a nested engine. Booting it as a server is test/nested-engine.test.ts.
+ * the engine script, its boot hook, busybox as a tagged docker archive and as a static binary, and the
+ * image asks compute for a nested engine. Booting it as a server is test/nested-engine.test.ts.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { defaultImageCacheDir, ensureArchive } from './cache.js';
-import { NESTED_ENGINE_PROPERTY, PRELOADED_BUSYBOX } from './docker-node.js';
+import { NESTED_ENGINE_PROPERTY, NODE_BUSYBOX, PRELOADED_BUSYBOX } from './docker-node.js';
 import { Unbuildable } from './recipe.js';
 import { RECIPES } from './recipes.js';
 import { checkDockerArchive, readTar } from './testing-archive.js';
@@ -42,4 +42,6 @@ test('debian-12-docker: Debian with docker.io below, the node layer above, busyb
   assert.ok(busybox, 'busybox is in the node layer');
   const manifest = JSON.parse(readTar(busybox.data).find((m) => m.path === 'manifest.json')!.data.toString()) as Array<{ RepoTags: string[] }>;
   assert.deepEqual(manifest[0]!.RepoTags, [PRELOADED_BUSYBOX]);
+  const bin = node.get(NODE_BUSYBOX.slice(1));
+  assert.ok(bin && bin.type === 'file' && (bin.mode & 0o111) !== 0 && bin.data.subarray(0, 4).toString('latin1') === '\x7fELF', 'a static busybox binary for the node\'s own services');
 });

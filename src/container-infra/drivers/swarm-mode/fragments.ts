@@ -16,6 +16,8 @@
  * node's Description.Engine.Labels: the conductor maps nodes to servers by that label, or by hostname.
  */
 
+import { NODE_BUSYBOX } from '../../../base-images/docker-node.js';
+
 /**
  * The port on the first master's fixed address that serves the swarm's worker join token (and only it)
  * at `/worker-token`, so that workers can boot alongside the master and take it when it is there. The
@@ -23,13 +25,15 @@
  */
 export const TOKEN_PORT = 2378;
 
+
 /** Shared functions: logging, the server's id, daemon.json, the engine restart, JSON helpers. */
 const COMMON = String.raw`
 set -u
 ROLE_NAME=${'$'}{ROLE_NAME:-swarm-node}
 say() { echo "$ROLE_NAME: $*"; }
-t0=$(date +%s)
-elapsed() { echo $(( $(date +%s) - t0 )); }
+t0=$(date +%s%N)
+# Seconds since the script started, to a tenth.
+elapsed() { ms=$(( ($(date +%s%N) - t0) / 1000000 )); echo "$((ms / 1000)).$(( (ms % 1000) / 100 ))"; }
 
 # The server's id: the config drive Flotilla's agent mounts, else Nova's metadata service.
 server_id() {
@@ -54,12 +58,17 @@ write_daemon_json() {
   return 0
 }
 
-engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+# The engine's API through curl, not the docker CLI: these are polled, and curl costs a tenth of the CPU.
+engine_get() { curl -fsS --max-time 5 --unix-socket /var/run/docker.sock "http://engine$1" 2>/dev/null; }
+engine_answers() { engine_get /_ping >/dev/null; }
 
 # (Re)starts the engine so that it runs with daemon.json: the image's service script when it has one.
 restart_engine() {
   if [ -x /usr/local/sbin/flotilla-dockerd ]; then
-    if [ "$1" = changed ]; then /usr/local/sbin/flotilla-dockerd stop; say "engine stopped ($(elapsed) s)"; fi
+    if [ "$1" = changed ] && /usr/local/sbin/flotilla-dockerd status >/dev/null; then
+      /usr/local/sbin/flotilla-dockerd stop
+      say "engine stopped to take the new settings ($(elapsed) s)"
+    fi
     /usr/local/sbin/flotilla-dockerd start
     return $?
   fi
@@ -94,7 +103,15 @@ reload_engine() {
   restart_engine changed
 }
 
-swarm_state() { docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null; }
+engine_version() { engine_get /version | sed -n 's/.*"Version":"\([^"]*\)".*/\1/p'; }
+swarm_state() { engine_get /info | sed -n 's/.*"LocalNodeState":"\([a-z-]*\)".*/\1/p'; }
+
+# The images the node image preloads into its engine (in the background at its first start): a cluster
+# is complete only when every node can run them.
+preloaded() {
+  [ -x /usr/local/sbin/flotilla-dockerd ] || return 0
+  /usr/local/sbin/flotilla-dockerd preloaded 120
+}
 
 # Signals this node's wait condition ($1 SUCCESS|FAILURE, $2 reason, $3 data as JSON), retrying.
 notify() {
@@ -142,8 +159,9 @@ if [ "$TLS" = on ]; then
 @@CA_CERT@@
 FLOTILLA_CA_EOF
   if [ ! -s "$D/server-key.pem" ]; then
+    # ECDSA P-256: a millisecond to make, where RSA 2048 costs a busy node a second.
     say "making the engine's key"
-    (umask 077; openssl genrsa -out "$D/server-key.pem" 2048 2>/dev/null) || fail "openssl could not make a key"
+    (umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/server-key.pem" 2>/dev/null) || fail "openssl could not make a key"
   fi
   # A certificate the current CA signed, for this key, is kept; else a new one is asked for.
   if ! { [ -s "$D/server.pem" ] && openssl verify -CAfile "$D/ca.pem" "$D/server.pem" >/dev/null 2>&1 \
@@ -163,6 +181,7 @@ FLOTILLA_CA_EOF
       code=$(printf '%s\n' "$answer" | tail -n 1)
       [ "$code" = 200 ] || [ "$code" = 201 ] && break
       n=$((n + 1))
+      say "signing: answer $code ($(printf '%s' "$answer" | head -n 1 | cut -c1-200)); asking again"
       [ $n -ge 30 ] && fail "the certificate was not signed: $code $(printf '%s' "$answer" | head -c 300)"
       sleep 1
     done
@@ -182,23 +201,24 @@ fi
 
 if write_daemon_json "$json"; then change=changed; else change=same; fi
 restart_engine "$change" || fail "the Docker engine did not start"
-say "engine $(docker version --format '{{.Server.Version}}') running ($(elapsed) s)"
+say "engine $(engine_version) running ($(elapsed) s)"
 
-# The worker join token is served on the fixed address by busybox's httpd (preloaded in the image), in a
-# container the engine restarts with itself; the manager token is never served. The container starts
-# beside swarm init and answers 404 until the token's file is there.
+# The worker join token is served on the fixed address by the node image's busybox httpd, started now
+# and by a boot hook at every later boot; the manager token is never served. It answers 404 until the
+# token's file is there.
 W=/etc/flotilla-swarm/www
 mkdir -p "$W"
 # A token of a swarm this node has left is not served.
 [ "$(swarm_state)" = active ] || rm -f "$W/worker-token"
-serve_token() {
-  [ "$(docker inspect --format '{{.State.Running}}' flotilla-swarm-token 2>/dev/null)" = true ] && return 0
-  docker rm -f flotilla-swarm-token >/dev/null 2>&1
-  docker run -d --name flotilla-swarm-token --restart=always --network host -v "$W:/www:ro" busybox:latest \
-    httpd -f -p "$FIXED_IP:${TOKEN_PORT}" -h /www >/dev/null
-}
-serve_token &
-server_pid=$!
+HOOK=/etc/flotilla/boot.d/60-swarm-token
+cat > "$HOOK.new" <<FLOTILLA_HOOK_EOF
+#!/bin/sh
+# Serves this swarm master's worker join token to its cluster (written by the cluster's user data).
+curl -s -o /dev/null --max-time 2 "http://$FIXED_IP:${TOKEN_PORT}/" && exit 0
+exec ${NODE_BUSYBOX} httpd -p "$FIXED_IP:${TOKEN_PORT}" -h "$W"
+FLOTILLA_HOOK_EOF
+chmod 755 "$HOOK.new" && mv "$HOOK.new" "$HOOK"
+"$HOOK" || fail "could not serve the worker join token"
 
 state=$(swarm_state)
 if [ "$state" != active ]; then
@@ -209,13 +229,15 @@ if [ "$state" != active ]; then
 else
   say "already in a swarm"
 fi
-worker=$(docker swarm join-token -q worker) || fail "no worker join token"
-manager=$(docker swarm join-token -q manager) || fail "no manager join token"
+tokens=$(engine_get /swarm) || fail "no join tokens"
+worker=$(printf '%s' "$tokens" | sed -n 's/.*"Worker":"\([^"]*\)".*/\1/p')
+manager=$(printf '%s' "$tokens" | sed -n 's/.*"Manager":"\([^"]*\)".*/\1/p')
+[ -n "$worker" ] && [ -n "$manager" ] || fail "no join tokens in the swarm's answer"
 if [ "$(cat "$W/worker-token" 2>/dev/null)" != "$worker" ]; then
   printf '%s\n' "$worker" > "$W/worker-token.new" && mv "$W/worker-token.new" "$W/worker-token"
 fi
-wait "$server_pid" || fail "could not serve the worker join token"
 say "serving the worker join token on $FIXED_IP:${TOKEN_PORT} ($(elapsed) s)"
+preloaded || fail "the node image's preloaded images are not in the engine"
 notify SUCCESS "swarm initialised" "{\"worker\": \"$worker\", \"manager\": \"$manager\", \"address\": \"$FIXED_IP:2377\"}" || exit 1
 say "done ($(elapsed) s)"
 `;
@@ -268,7 +290,7 @@ if write_daemon_json "$json" && engine_answers; then
 else
   restart_engine same || fail "the Docker engine did not start"
 fi
-say "engine $(docker version --format '{{.Server.Version}}') running ($(elapsed) s)"
+say "engine $(engine_version) running ($(elapsed) s)"
 
 if [ -z "$token" ] && [ "$(swarm_state)" != active ]; then
   say "asking the master for the worker join token at $TOKEN_URL"
@@ -288,6 +310,8 @@ while [ "$(swarm_state)" != active ]; do
   sleep 1
 done
 say "joined the swarm as a $ROLE ($(elapsed) s)"
-notify SUCCESS "joined" "\"$(docker info --format '{{.Swarm.NodeID}}')\"" || exit 1
+preloaded || fail "the node image's preloaded images are not in the engine"
+node_id=$(engine_get /info | sed -n 's/.*"NodeID":"\([^"]*\)".*/\1/p')
+notify SUCCESS "joined" "\"$node_id\"" || exit 1
 say "done ($(elapsed) s)"
 `;

@@ -16,6 +16,8 @@
  * server ids, as in Magnum.
  */
 
+import { ENGINE_START_METADATA } from '../../../base-images/docker-node.js';
+
 export const CLUSTER_TEMPLATE_NAME = 'cluster.yaml';
 export const NODE_TEMPLATE_NAME = 'swarmnode.yaml';
 export const MASTER_SCRIPT_NAME = 'fragments/configure-swarm-master.sh';
@@ -191,6 +193,7 @@ resources:
       flavor: {get_param: master_flavor}
       key_name: {if: [has_key, {get_param: ssh_key_name}, null]}
       networks: [{port: {get_resource: master_port}}]
+      metadata: {${ENGINE_START_METADATA.key}: ${ENGINE_START_METADATA.value}}
       user_data_format: RAW
       user_data:
         str_replace:
@@ -385,6 +388,7 @@ resources:
       flavor: {get_param: flavor}
       key_name: {if: [has_key, {get_param: ssh_key_name}, null]}
       networks: [{port: {get_resource: port}}]
+      metadata: {${ENGINE_START_METADATA.key}: ${ENGINE_START_METADATA.value}}
       user_data_format: RAW
       user_data:
         str_replace:
