@@ -195,6 +195,16 @@ export class NetPlane {
     for (const id of this.#plugs.keys()) if (!networks.has(id)) this.#plugs.delete(id);
     lap('segments');
 
+    // Metadata next, before the uplink and the routers: a proxy lives in its segment alone, and servers
+    // booting there ask it for their keys and certificates while the routers are still being made.
+    const proxied = plan.networks.filter((n) => withServers.has(n.id) && !failedNetworks.has(n.id)).map((n) => n.id);
+    const proxiesInput = JSON.stringify(proxied);
+    if (sweep || madeNetworks.size > 0 || done.get('proxies') !== proxiesInput) {
+      done.delete('proxies');
+      if (await this.#applyProxies(proxied, proxies ?? runningProxies(layout))) done.set('proxies', proxiesInput);
+    }
+    lap('proxies');
+
     const uplink = external && !failedNetworks.has(external.id) && plan.externalPool ? {
       ns: segmentNamespace(layout, external.id),
       pool: plan.externalPool,
@@ -241,13 +251,6 @@ export class NetPlane {
 
     if (sweep) await this.#removeUnowned(plan);
     lap('unowned');
-    const proxied = plan.networks.filter((n) => withServers.has(n.id) && !failedNetworks.has(n.id)).map((n) => n.id);
-    const proxiesInput = JSON.stringify(proxied);
-    if (sweep || madeNetworks.size > 0 || done.get('proxies') !== proxiesInput) {
-      done.delete('proxies');
-      if (await this.#applyProxies(proxied, proxies ?? runningProxies(layout))) done.set('proxies', proxiesInput);
-    }
-    lap('proxies');
 
     const portErrors = new Set(errors.map((e) => e.id));
     const routerPorts = new Set([...this.#routers.values()].flat());
