@@ -16,7 +16,7 @@
  *  3. memory: the host's used memory (MemTotal − MemAvailable) with the cloud idle before any cluster and
  *     with the 11-node cluster idle for `--settle` (20) s, divided by the nodes; and the node containers'
  *     own cgroup memory (the host engine's containers, cgroup v1), per node.
- * It prints a per-phase breakdown of the first create from the cluster's events (GET
+ * It prints a per-phase breakdown of the first create and of the last from the cluster's events (GET
  * /v1/clusters/{id}/events: the conductor's steps and the stack's resource events it copies, each with
  * the time it was recorded), the figures beside the issue's targets and Magnum's published figures, and
  * writes bench/results/container-infra-*.json unless `--no-write`.
@@ -41,9 +41,11 @@ const USAGE = `npm run bench -- --only container-infra [options]
   --runs N          clusters (1 master, 2 workers) created and deleted, timed; the median is reported (5)
   --resize-runs N   resizes 2 → 10 workers, timed (1)
   --settle S        seconds the 11-node cluster rests before its memory is read (20)
-  --no-write        do not write bench/results/container-infra-*.json`;
+  --no-write        do not write bench/results/container-infra-*.json
+  --keep-log FILE   copy the cloud's log there before the data dir goes (FLOTILLA_LOG_LEVEL=debug adds
+                    each request and step)`;
 
-interface Options { runs: number; resizeRuns: number; settleS: number; write: boolean }
+interface Options { runs: number; resizeRuns: number; settleS: number; write: boolean; keepLog: string | undefined }
 
 const HOST = 'bench-coe';
 const PROJECT = 'bench-coe';
@@ -76,7 +78,7 @@ function parseOptions(argv: string[]): Options {
   // Not strict: `npm run bench` passes every bench the same arguments.
   const { values } = parseArgs({
     args: argv, strict: false,
-    options: { runs: { type: 'string' }, 'resize-runs': { type: 'string' }, settle: { type: 'string' }, 'no-write': { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { runs: { type: 'string' }, 'resize-runs': { type: 'string' }, settle: { type: 'string' }, 'no-write': { type: 'boolean' }, 'keep-log': { type: 'string' }, help: { type: 'boolean' } },
   });
   if (values.help) { console.log(USAGE); process.exit(0); }
   return {
@@ -84,6 +86,7 @@ function parseOptions(argv: string[]): Options {
     resizeRuns: positive('resize-runs', values['resize-runs'], 1),
     settleS: positive('settle', values.settle, 20),
     write: !values['no-write'],
+    keepLog: typeof values['keep-log'] === 'string' ? path.resolve(values['keep-log']) : undefined,
   };
 }
 
@@ -290,8 +293,8 @@ function phasesOf(events: readonly ClusterEventJson[], postedAtWall: number): { 
   return { milestones, resources };
 }
 
-function printPhases(p: ReturnType<typeof phasesOf>, run: CreateRun): void {
-  say(`per-phase breakdown of create 1 (s after POST /v1/clusters; from GET /v1/clusters/${run.id}/events):`);
+function printPhases(p: ReturnType<typeof phasesOf>, run: CreateRun, which: number): void {
+  say(`per-phase breakdown of create ${which} (s after POST /v1/clusters; from GET /v1/clusters/${run.id}/events):`);
   for (const m of p.milestones) say(`  +${m.atS.toFixed(2)}  ${m.kind}: ${m.message.slice(0, 160)}`);
   say('  stack resources (first IN_PROGRESS → COMPLETE as copied by the conductor; duration):');
   for (const r of p.resources) say(`    ${r.what.padEnd(32)} ${r.fromS.toFixed(2).padStart(6)} → ${r.toS.toFixed(2).padStart(6)}  (${(r.toS - r.fromS).toFixed(2)} s)`);
@@ -358,6 +361,7 @@ async function main(): Promise<void> {
     const layout = hostLayout(cloud.dataDir, HOST);
     disposables.add(async () => {
       await cloud.stop();
+      if (opts.keepLog) fs.copyFileSync(path.join(cloud.dataDir, 'flotilla.log'), opts.keepLog);
       await cleanupHost(layout);
       fs.rmSync(cloud.dataDir, { recursive: true, force: true });
     });
@@ -391,15 +395,18 @@ async function main(): Promise<void> {
 
     // 1. Create → delete, --runs times.
     const creates: CreateRun[] = [];
+    // The first create (the host engine loads the node image) and the last (warm), phase by phase.
     let breakdown: ReturnType<typeof phasesOf> | undefined;
+    let breakdownWarm: ReturnType<typeof phasesOf> | undefined;
     for (let i = 1; i <= opts.runs; i++) {
       const c = await timedCreate(coe, member, templateId, `bench-c${i}`, tls);
-      const events = i === 1 ? await coe.events(await member.token(), c.id) : [];
+      const events = i === 1 || i === opts.runs ? await coe.events(await member.token(), c.id) : [];
       const del = await timedDelete(coe, member, c.id);
       const r: CreateRun = { id: c.id, postedAtWall: c.postedAtWall, createComplete: c.createComplete, dockerReady: c.dockerReady, delete: del };
       creates.push(r);
       say(`create ${i}: CREATE_COMPLETE ${secs(r.createComplete)}, 3 Ready over TLS ${secs(r.dockerReady)}; delete: gone in ${secs(r.delete)}  (${uptime()})`);
-      if (i === 1) { breakdown = phasesOf(events, c.postedAtWall); printPhases(breakdown, r); }
+      if (i === 1) { breakdown = phasesOf(events, c.postedAtWall); printPhases(breakdown, r, i); }
+      else if (i === opts.runs) { breakdownWarm = phasesOf(events, c.postedAtWall); printPhases(breakdownWarm, r, i); }
     }
 
     // 2. Resize 2 → 10 workers, --resize-runs times, on one cluster.
@@ -471,6 +478,7 @@ async function main(): Promise<void> {
         options: opts,
         seconds: { create: { runs: creates.map(({ createComplete, dockerReady, delete: d }) => ({ createComplete, dockerReady, delete: d })), ...create }, resize: { runs: resizes, ...resize } },
         breakdown,
+        breakdownWarm,
         memory,
         reference: REFERENCE,
         targets,
