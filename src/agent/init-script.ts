@@ -7,8 +7,9 @@
  * Per instance (the first boot of this server id on this root disk, also after a snapshot is booted as a
  * new server): fresh ssh host keys, user data once. Every boot: root's authorized_keys, sshd, the
  * image's boot hooks (every executable in /etc/flotilla/boot.d, in name order, e.g. the node image's
- * Docker engine: src/base-images/docker-node.ts), then wait. Boot hooks run before user data, so user
- * data finds what they start. SIGTERM (docker stop) stops every process of the server and exits.
+ * Docker engine: src/base-images/docker-node.ts), then wait for the ports to be plugged. Boot hooks run
+ * before user data, so user data finds what they start and its network. SIGTERM (docker stop) stops
+ * every process of the server and exits.
  */
 export const INIT_SCRIPT = `#!/bin/sh
 # Flotilla init (written by the host agent; do not edit inside the server).
@@ -100,6 +101,17 @@ else
   say "no sshd in this image: skipping it"
 fi
 
+# The image's boot hooks, at every boot, while the agent plugs the ports (a hook that needs an address
+# waits for it). In the background and waited for, so SIGTERM is not held up.
+for hook in /etc/flotilla/boot.d/*; do
+  [ -f "$hook" ] && [ -x "$hook" ] || continue
+  say "boot hook $hook"
+  "$hook" </dev/null &
+  bh=$!
+  wait "$bh"
+  say "boot hook $hook finished with status $?"
+done
+
 # The agent plugs the ports right after the container starts: give user data its network first.
 want=$(cat "$C/interfaces" 2>/dev/null || echo 0)
 n=0
@@ -109,16 +121,6 @@ while [ "$want" -gt 0 ] && [ $n -lt 50 ]; do
   [ "$have" -ge "$want" ] && break
   sleep 0.1 2>/dev/null || sleep 1
   n=$((n + 1))
-done
-
-# The image's boot hooks, at every boot. In the background and waited for, so SIGTERM is not held up.
-for hook in /etc/flotilla/boot.d/*; do
-  [ -f "$hook" ] && [ -x "$hook" ] || continue
-  say "boot hook $hook"
-  "$hook" </dev/null &
-  bh=$!
-  wait "$bh"
-  say "boot hook $hook finished with status $?"
 done
 
 if [ "$first" = yes ]; then echo "$iid" > "$S/instance-id"; fi
