@@ -30,7 +30,7 @@ test('debian-12-docker: Debian with docker.io below, the node layer above, busyb
   const debian = layers[0]!;
   const node = layers[1]!;
   const status = debian.get('var/lib/dpkg/status')!.data.toString();
-  for (const pkg of ['docker.io', 'containerd', 'runc', 'iptables', 'openssl', 'curl', 'openssh-server']) {
+  for (const pkg of ['docker.io', 'containerd', 'runc', 'iptables', 'openssl', 'curl', 'socat', 'openssh-server']) {
     assert.match(status, new RegExp(`^Package: ${pkg}\\nStatus: install ok installed`, 'm'), `${pkg} is installed`);
   }
   for (const script of ['usr/local/sbin/flotilla-dockerd', 'etc/flotilla/boot.d/50-docker']) {

@@ -1,17 +1,21 @@
 /**
  * The node image of container-infra clusters, `debian-12-docker`: a Debian image with Debian's docker.io
- * (dockerd 20.10, containerd, runc), openssl and curl, plus a second layer of Flotilla's node files:
+ * (dockerd 20.10, containerd, runc), openssl, curl and socat, plus a second layer of Flotilla's node files:
  *
- *   /usr/local/sbin/flotilla-dockerd      start|stop|restart|status of the node's own engine
+ *   /usr/local/sbin/flotilla-dockerd      start|stop|restart|status|preloaded of the node's own engine
  *   /etc/flotilla/boot.d/50-docker        Flotilla's init runs it at every boot: starts the engine
- *   /usr/share/flotilla/images/busybox.tar  `busybox:latest` as a docker archive, loaded at the engine's
- *                                          first start, so a node runs busybox without any registry
+ *   /usr/share/flotilla/images/busybox.tar  `busybox:latest` as a docker archive, loaded in the background
+ *                                          at the engine's first start, so a node runs busybox without
+ *                                          any registry
+ *   /usr/local/lib/flotilla/busybox       a static busybox, for a node's services that need no engine
  *
  * The engine takes its settings from /etc/docker/daemon.json alone (dockerd's own config file; the
- * script passes no flags that could clash with it), so a cluster's user data writes that file (TLS,
- * listen addresses, insecure registries) and runs `flotilla-dockerd restart`, then inits or joins the
- * swarm; every later boot starts the engine with the same file. Compute runs servers of this image so
- * that dockerd can work in them (its `flotilla_nested_engine` property; decision 0015).
+ * script passes no flags that could clash with it) and listens on its unix socket. A cluster's user data
+ * writes only settings dockerd reloads on SIGHUP (labels, insecure registries), starts the engine itself
+ * on the first boot (ENGINE_START_METADATA) and puts the master's remote API in front of the socket with
+ * socat (TLS with the cluster's certificates), so no setting ever needs a restart; every later boot
+ * starts the engine with the same file. Compute runs servers of this
+ * image so that dockerd can work in them (its `flotilla_nested_engine` property; decision 0015).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,9 +37,10 @@ export const PRELOADED_BUSYBOX = 'busybox:latest';
 /**
  * Server metadata (Nova's `metadata`, in the config drive's meta_data.json) by which a server's user data
  * takes over the engine's first start: while the user data of the instance has yet to run, the boot hook
- * leaves the engine stopped, and the user data writes daemon.json and runs `flotilla-dockerd start`. A
- * cluster's nodes need settings (TLS, labels, listen addresses) that only a restart applies, and a
- * restart costs seconds; every later boot starts the engine from the file as usual.
+ * leaves the engine stopped, and the user data writes daemon.json and runs `flotilla-dockerd start`
+ * itself: a cluster's master has its certificate signed while its engine starts (the boot hook, which
+ * init runs before user data, would have it wait), and every node's engine starts with its labels
+ * instead of taking them on a SIGHUP. Every later boot starts the engine from the file as usual.
  */
 export const ENGINE_START_METADATA = { key: 'flotilla_engine_start', value: 'user-data' } as const;
 
@@ -201,11 +206,11 @@ async function buildNode(debian: Recipe, ctx: BuildContext): Promise<BuiltLayers
  * flotilla_nested_engine=true.
  */
 export function dockerNodeRecipe(spec: DebianRecipeSpec): Recipe {
-  const debian = debianRecipe({ ...spec, packages: [...new Set([...spec.packages, 'docker.io', 'openssl', 'curl'])] });
+  const debian = debianRecipe({ ...spec, packages: [...new Set([...spec.packages, 'docker.io', 'openssl', 'curl', 'socat'])] });
   return {
     name: spec.name,
     // Raise with any change to the node layer (the scripts above) or to how it is built.
-    revision: 3,
+    revision: 5,
     properties: (inputs) => ({ ...debian.properties(inputs), [NESTED_ENGINE_PROPERTY]: 'true' }),
     inputs: async () => ({ ...(await debian.inputs()), debianRevision: spec.revision, busybox: await busybox.inputs() }),
     build: (ctx) => buildNode(debian, ctx),

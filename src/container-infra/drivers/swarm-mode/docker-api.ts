@@ -1,9 +1,9 @@
 /**
  * A small client of a Swarm cluster's Docker Engine API: over TCP with TLS and a client certificate
- * (the master's engine on 2376, `--tlsverify` against the cluster CA), over plain TCP (2375, a cluster
- * whose template has tls_disabled), or over a unix socket (a local engine, for tests). Only the calls the
- * conductor makes: info, version, nodes (list, inspect, update, remove), tasks and services. Every call
- * has a timeout; engine errors become DockerApiError with the engine's status and message.
+ * (the master's engine on 2376, behind TLS that asks for a certificate of the cluster CA), over plain TCP
+ * (2375, a cluster whose template has tls_disabled), or over a unix socket (a local engine, for tests).
+ * Only the calls the conductor makes: info, version, nodes (list, inspect, update, remove), tasks and
+ * services. Every call has a timeout; engine errors become DockerApiError with the engine's status and message.
  */
 import http from 'node:http';
 import https from 'node:https';

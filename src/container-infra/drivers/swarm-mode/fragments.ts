@@ -95,7 +95,7 @@ reload_engine() {
   if [ -n "$p" ] && kill -HUP "$p" 2>/dev/null; then
     n=0
     while [ $n -lt 50 ]; do
-      docker info --format '{{join .Labels " "}}' 2>/dev/null | tr ' ' '\n' | grep -qxF "$1" && return 0
+      engine_get /info | grep -qF "\"$1\"" && return 0
       sleep 0.1; n=$((n + 1))
     done
     say "the engine did not reload its labels: restarting it"
@@ -118,11 +118,13 @@ notify() {
   # The reason as a JSON string: one line, without quotes or backslashes, at most 400 characters.
   reason=$(printf '%s' "$2" | tr '\n\t' '  ' | tr -d '"\\' | cut -c1-400)
   body="{\"status\": \"$1\", \"reason\": \"$reason\", \"data\": $3, \"id\": \"1\"}"
+  # Short timeouts, many tries: a signal that hangs is asked again rather than waited for.
   n=0
-  until @@WC_NOTIFY@@ --fail -s -o /dev/null --max-time 10 --data-binary "$body"; do
+  until out=$(@@WC_NOTIFY@@ --fail -sS -o /dev/null --connect-timeout 2 --max-time 6 --data-binary "$body" 2>&1); do
     n=$((n + 1))
-    [ $n -ge 60 ] && { say "could not signal the wait condition"; return 1; }
-    sleep 1
+    say "signalling the wait condition: $(printf '%s' "$out" | head -n 1 | cut -c1-200)"
+    [ $n -ge 100 ] && { say "could not signal the wait condition"; return 1; }
+    sleep 0.5
   done
 }
 
@@ -134,8 +136,9 @@ fail() {
 `;
 
 /**
- * The first master: engine with TLS (a key and CSR made here, signed by the cluster CA through the
- * metadata service), `docker swarm init`, then the join tokens as its wait condition's data.
+ * The first master: its engine's remote API put in front of the unix socket by socat, with TLS (a key
+ * and CSR made here, signed by the cluster CA through the metadata service) while `docker swarm init`
+ * runs, then the join tokens as its wait condition's data.
  */
 export const MASTER_SH = String.raw`#!/bin/sh
 # Flotilla swarm-mode master of cluster @@CLUSTER_UUID@@ (rendered by the container-infra driver).
@@ -152,60 +155,97 @@ say "configuring the swarm master (server $SERVER_ID, $FIXED_IP, floating ${'$'}
 D=/etc/docker
 mkdir -p "$D"
 labels="\"flotilla.server_id=$SERVER_ID\", \"flotilla.cluster_uuid=$CLUSTER_UUID\", \"flotilla.role=master\""
-common="\"labels\": [$labels], \"insecure-registries\": $(json_list "$REGISTRIES"), \"log-driver\": \"json-file\", \"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"3\"}"
-
-if [ "$TLS" = on ]; then
-  cat > "$D/ca.pem" <<'FLOTILLA_CA_EOF'
+# The engine's remote API: socat in front of its unix socket, on 2376 with TLS (a server certificate of
+# the cluster CA; only clients with a certificate of that CA get through) or on 2375 without. A boot
+# hook starts it, now and at every later boot. Made in the background while the engine starts and the
+# swarm is initialised; its failure is written to $API_FAILED.
+API_FAILED=/run/flotilla-swarm-api.failed
+rm -f "$API_FAILED"
+api_failed() { say "FAILED: $1"; printf '%s' "$1" > "$API_FAILED"; exit 1; }
+api_front() {
+  if [ "$TLS" = on ]; then
+    cat > "$D/ca.pem" <<'FLOTILLA_CA_EOF'
 @@CA_CERT@@
 FLOTILLA_CA_EOF
-  if [ ! -s "$D/server-key.pem" ]; then
-    # ECDSA P-256: a millisecond to make, where RSA 2048 costs a busy node a second.
-    say "making the engine's key"
-    (umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/server-key.pem" 2>/dev/null) || fail "openssl could not make a key"
-  fi
-  # A certificate the current CA signed, for this key, is kept; else a new one is asked for.
-  if ! { [ -s "$D/server.pem" ] && openssl verify -CAfile "$D/ca.pem" "$D/server.pem" >/dev/null 2>&1 \
-      && [ "$(openssl x509 -noout -pubkey -in "$D/server.pem" 2>/dev/null)" = "$(openssl pkey -pubout -in "$D/server-key.pem" 2>/dev/null)" ]; }; then
-    sans="IP:$FIXED_IP,IP:127.0.0.1,DNS:$(hostname),DNS:localhost"
-    [ -n "$FLOATING_IP" ] && sans="$sans,IP:$FLOATING_IP"
-    openssl req -new -key "$D/server-key.pem" -subj "/CN=swarm-master" -addext "subjectAltName=$sans" \
-      -addext "extendedKeyUsage=serverAuth,clientAuth" -out "$D/server.csr" 2>/dev/null || fail "openssl could not make the CSR"
-    csr=$(awk '{ printf "%s\\n", $0 }' "$D/server.csr")
-    say "asking the cluster CA to sign the engine's certificate (SANs $sans)"
-    n=0
-    while :; do
-      answer=$(curl -sS --max-time 15 -X POST http://169.254.169.254/container-infra/v1/certificates \
-        -H 'X-Auth-Token: @@SIGNING_SECRET@@' -H 'OpenStack-API-Version: container-infra latest' \
-        -H 'Content-Type: application/json' -H 'Accept: application/json' \
-        -d "{\"cluster_uuid\": \"$CLUSTER_UUID\", \"csr\": \"$csr\"}" -w '\n%{http_code}' 2>&1)
-      code=$(printf '%s\n' "$answer" | tail -n 1)
-      [ "$code" = 200 ] || [ "$code" = 201 ] && break
-      n=$((n + 1))
-      say "signing: answer $code ($(printf '%s' "$answer" | head -n 1 | cut -c1-200)); asking again"
-      [ $n -ge 30 ] && fail "the certificate was not signed: $code $(printf '%s' "$answer" | head -c 300)"
-      sleep 1
-    done
-    # printf, not echo: dash's echo would turn the JSON's \n escapes into newlines.
-    printf '%s\n' "$answer" | sed '$d' | tr -d '\n' | sed -n 's/.*"pem": *"\([^"]*\)".*/\1/p' | sed -e 's/\\n/\n/g' -e 's/\\\//\//g' > "$D/server.pem.new"
-    if ! out=$(openssl verify -CAfile "$D/ca.pem" "$D/server.pem.new" 2>&1); then
-      fail "the signed certificate does not verify against the cluster CA: $(printf '%s' "$out" | tail -n 2) (answer: $(printf '%s' "$answer" | head -c 200))"
+    if [ ! -s "$D/server-key.pem" ]; then
+      # ECDSA P-256: a millisecond to make, where RSA 2048 costs a busy node a second.
+      say "making the engine's key"
+      (umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/server-key.pem" 2>/dev/null) || api_failed "openssl could not make a key"
     fi
-    mv "$D/server.pem.new" "$D/server.pem"
-    say "certificate signed ($(elapsed) s)"
+    # A certificate the current CA signed, for this key, is kept; else a new one is asked for.
+    if ! { [ -s "$D/server.pem" ] && openssl verify -CAfile "$D/ca.pem" "$D/server.pem" >/dev/null 2>&1 \
+        && [ "$(openssl x509 -noout -pubkey -in "$D/server.pem" 2>/dev/null)" = "$(openssl pkey -pubout -in "$D/server-key.pem" 2>/dev/null)" ]; }; then
+      sans="IP:$FIXED_IP,IP:127.0.0.1,DNS:$(hostname),DNS:localhost"
+      [ -n "$FLOATING_IP" ] && sans="$sans,IP:$FLOATING_IP"
+      openssl req -new -key "$D/server-key.pem" -subj "/CN=swarm-master" -addext "subjectAltName=$sans" \
+        -addext "extendedKeyUsage=serverAuth,clientAuth" -out "$D/server.csr" 2>/dev/null || api_failed "openssl could not make the CSR"
+      csr=$(awk '{ printf "%s\\n", $0 }' "$D/server.csr")
+      say "asking the cluster CA to sign the engine's certificate (SANs $sans)"
+      n=0
+      while :; do
+        answer=$(curl -sS --max-time 15 -X POST http://169.254.169.254/container-infra/v1/certificates \
+          -H 'X-Auth-Token: @@SIGNING_SECRET@@' -H 'OpenStack-API-Version: container-infra latest' \
+          -H 'Content-Type: application/json' -H 'Accept: application/json' \
+          -d "{\"cluster_uuid\": \"$CLUSTER_UUID\", \"csr\": \"$csr\"}" -w '\n%{http_code}' 2>&1)
+        code=$(printf '%s\n' "$answer" | tail -n 1)
+        [ "$code" = 200 ] || [ "$code" = 201 ] && break
+        n=$((n + 1))
+        say "signing: answer $code ($(printf '%s' "$answer" | head -n 1 | cut -c1-200)); asking again"
+        [ $n -ge 150 ] && api_failed "the certificate was not signed: $code $(printf '%s' "$answer" | head -c 300)"
+        # Often the network's metadata proxy, still starting: soon there.
+        sleep 0.2
+      done
+      # printf, not echo: dash's echo would turn the JSON's \n escapes into newlines.
+      printf '%s\n' "$answer" | sed '$d' | tr -d '\n' | sed -n 's/.*"pem": *"\([^"]*\)".*/\1/p' | sed -e 's/\\n/\n/g' -e 's/\\\//\//g' > "$D/server.pem.new"
+      if ! out=$(openssl verify -CAfile "$D/ca.pem" "$D/server.pem.new" 2>&1); then
+        api_failed "the signed certificate does not verify against the cluster CA: $(printf '%s' "$out" | tail -n 2) (answer: $(printf '%s' "$answer" | head -c 200))"
+      fi
+      mv "$D/server.pem.new" "$D/server.pem"
+      say "certificate signed ($(elapsed) s)"
+    fi
+    listen="OPENSSL-LISTEN:2376,fork,reuseaddr,cert=$D/server.pem,key=$D/server-key.pem,cafile=$D/ca.pem,verify=1"
+    # The master's own certificate is a client one too: the check goes through TLS as a user's would.
+    probe="curl -fsS --max-time 2 --cacert $D/ca.pem --cert $D/server.pem --key $D/server-key.pem https://127.0.0.1:2376/_ping"
+  else
+    listen="TCP-LISTEN:2375,fork,reuseaddr"
+    probe="curl -fsS --max-time 2 http://127.0.0.1:2375/_ping"
   fi
-  json="{\"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2376\"], \"tls\": true, \"tlsverify\": true, \"tlscacert\": \"$D/ca.pem\", \"tlscert\": \"$D/server.pem\", \"tlskey\": \"$D/server-key.pem\", $common}"
-else
-  # "tls": false said outright: dockerd 20.10 otherwise sleeps 15 s at start to warn about a plain TCP listener.
-  json="{\"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://0.0.0.0:2375\"], \"tls\": false, $common}"
-fi
+  hook=/etc/flotilla/boot.d/55-docker-api
+  cat > "$hook.new" <<FLOTILLA_HOOK_EOF
+#!/bin/sh
+# This swarm master's Docker API: socat in front of the engine's unix socket (written by the cluster's user data).
+p=\$(cat /run/flotilla-docker-api.pid 2>/dev/null)
+[ -n "\$p" ] && kill -0 "\$p" 2>/dev/null && exit 0
+setsid socat $listen UNIX-CONNECT:/var/run/docker.sock </dev/null >>/var/log/docker-api.log 2>&1 &
+echo \$! > /run/flotilla-docker-api.pid
+FLOTILLA_HOOK_EOF
+  chmod 755 "$hook.new" && mv "$hook.new" "$hook"
+  "$hook" || api_failed "could not start the engine's remote API"
+  n=0
+  until $probe >/dev/null 2>&1; do
+    n=$((n + 1))
+    [ $n -ge 600 ] && api_failed "the engine's remote API does not answer: $(tail -n 3 /var/log/docker-api.log 2>/dev/null)"
+    sleep 0.1
+  done
+  say "the engine's remote API answers ($(elapsed) s)"
+}
+api_front &
+api_pid=$!
 
-if write_daemon_json "$json"; then change=changed; else change=same; fi
-restart_engine "$change" || fail "the Docker engine did not start"
+# The engine's settings, all of them ones dockerd reloads on SIGHUP: on the first boot the engine starts
+# here, after this is written (the server's metadata asks the image's boot hook to leave it to us); an
+# engine already running (a later run) takes them without a restart.
+json="{\"labels\": [$labels], \"insecure-registries\": $(json_list "$REGISTRIES"), \"log-driver\": \"json-file\", \"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"3\"}}"
+if write_daemon_json "$json" && engine_answers; then
+  reload_engine "flotilla.server_id=$SERVER_ID" || fail "the Docker engine did not start"
+else
+  restart_engine same || fail "the Docker engine did not start"
+fi
 say "engine $(engine_version) running ($(elapsed) s)"
 
 # The worker join token is served on the fixed address by the node image's busybox httpd, started now
-# and by a boot hook at every later boot; the manager token is never served. It answers 404 until the
-# token's file is there.
+# and by a boot hook at every later boot (once the address is there); the manager token is never
+# served. It answers 404 until the token's file is there.
 W=/etc/flotilla-swarm/www
 mkdir -p "$W"
 # A token of a swarm this node has left is not served.
@@ -215,6 +255,10 @@ cat > "$HOOK.new" <<FLOTILLA_HOOK_EOF
 #!/bin/sh
 # Serves this swarm master's worker join token to its cluster (written by the cluster's user data).
 curl -s -o /dev/null --max-time 2 "http://$FIXED_IP:${TOKEN_PORT}/" && exit 0
+n=0
+until ip -4 -o addr show 2>/dev/null | grep -qF " $FIXED_IP/"; do
+  n=\$((n + 1)); [ \$n -ge 300 ] && break; sleep 0.1
+done
 exec ${NODE_BUSYBOX} httpd -p "$FIXED_IP:${TOKEN_PORT}" -h "$W"
 FLOTILLA_HOOK_EOF
 chmod 755 "$HOOK.new" && mv "$HOOK.new" "$HOOK"
@@ -237,6 +281,7 @@ if [ "$(cat "$W/worker-token" 2>/dev/null)" != "$worker" ]; then
   printf '%s\n' "$worker" > "$W/worker-token.new" && mv "$W/worker-token.new" "$W/worker-token"
 fi
 say "serving the worker join token on $FIXED_IP:${TOKEN_PORT} ($(elapsed) s)"
+wait "$api_pid" || fail "$(cat "$API_FAILED" 2>/dev/null || echo "the engine's remote API could not be set up")"
 preloaded || fail "the node image's preloaded images are not in the engine"
 notify SUCCESS "swarm initialised" "{\"worker\": \"$worker\", \"manager\": \"$manager\", \"address\": \"$FIXED_IP:2377\"}" || exit 1
 say "done ($(elapsed) s)"
@@ -273,8 +318,8 @@ fetch_worker_token() {
     case "$got" in SWMTKN-*) printf '%s\n' "$got"; return 0 ;; esac
     [ "$(date +%s)" -ge "$deadline" ] && return 1
     n=$((n + 1))
-    [ $((n % 20)) -eq 0 ] && say "still waiting for the master's worker join token at $TOKEN_URL" >&2
-    sleep 0.5
+    [ $((n % 50)) -eq 0 ] && say "still waiting for the master's worker join token at $TOKEN_URL" >&2
+    sleep 0.2
   done
 }
 
@@ -282,8 +327,7 @@ token=$(printf '%s\n' "$JOIN_DATA" | sed -n "s/.*\"$ROLE\": *\"\([^\"]*\)\".*/\1
 [ -n "$token" ] || [ "$ROLE" = worker ] || fail "no $ROLE join token in the master's data"
 
 labels="\"flotilla.server_id=$SERVER_ID\", \"flotilla.cluster_uuid=$CLUSTER_UUID\", \"flotilla.role=$ROLE\""
-# Only what dockerd reloads on SIGHUP (and its default unix socket): the engine the image started at boot
-# takes it without a restart. Its log options apply from the next start.
+# The engine's settings, all of them ones dockerd reloads on SIGHUP (see the master's script).
 json="{\"labels\": [$labels], \"insecure-registries\": $(json_list "$REGISTRIES"), \"log-driver\": \"json-file\", \"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"3\"}}"
 if write_daemon_json "$json" && engine_answers; then
   reload_engine "flotilla.server_id=$SERVER_ID" || fail "the Docker engine did not start"

@@ -207,7 +207,8 @@ describe('swarm-mode boot scripts', () => {
   it('signal a reason that stays valid JSON whatever a failing command printed', () => {
     const fn = /notify\(\) \{\n[\s\S]*?\n\}/.exec(NODE_SH)![0].replace('@@WC_NOTIFY@@', 'capture');
     const out = path.join(dir, 'body.json');
-    execFileSync('sh', ['-c', `capture() { printf '%s' "$8" > ${out}; }\n${fn}\nnotify FAILURE "$(printf 'join: \\"bad\\" \\\\ x\\nnext line')" null`]);
+    // The body is the argument after --data-binary, wherever the command line puts it.
+    execFileSync('sh', ['-c', `capture() { while [ $# -gt 0 ]; do [ "$1" = --data-binary ] && { printf '%s' "$2" > ${out}; return 0; }; shift; done; return 1; }\n${fn}\nnotify FAILURE "$(printf 'join: \\"bad\\" \\\\ x\\nnext line')" null`]);
     const body = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>;
     assert.deepEqual(body, { status: 'FAILURE', reason: 'join: bad  x next line', data: null, id: '1' });
   });
