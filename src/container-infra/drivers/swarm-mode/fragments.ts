@@ -25,8 +25,7 @@ import { NODE_BUSYBOX } from '../../../base-images/docker-node.js';
  */
 export const TOKEN_PORT = 2378;
 
-
-/** Shared functions: logging, the server's id, daemon.json, the engine restart, JSON helpers. */
+/** Shared functions: logging, the server's id, the engine's settings and start, JSON helpers, signals. */
 const COMMON = String.raw`
 set -u
 ROLE_NAME=${'$'}{ROLE_NAME:-swarm-node}
@@ -106,6 +105,20 @@ reload_engine() {
 engine_version() { engine_get /version | sed -n 's/.*"Version":"\([^"]*\)".*/\1/p'; }
 swarm_state() { engine_get /info | sed -n 's/.*"LocalNodeState":"\([a-z-]*\)".*/\1/p'; }
 
+# Writes the node's daemon.json ($1: its role), only settings dockerd reloads on SIGHUP, and brings the
+# engine up with it: started here on the first boot (the server's metadata asks the image's boot hook to
+# leave that to the user data), reloaded without a restart when it runs already (a later run).
+engine_up() {
+  labels="\"flotilla.server_id=$SERVER_ID\", \"flotilla.cluster_uuid=$CLUSTER_UUID\", \"flotilla.role=$1\""
+  json="{\"labels\": [$labels], \"insecure-registries\": $(json_list "$REGISTRIES"), \"log-driver\": \"json-file\", \"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"3\"}}"
+  if write_daemon_json "$json" && engine_answers; then
+    reload_engine "flotilla.server_id=$SERVER_ID" || fail "the Docker engine did not start"
+  else
+    restart_engine same || fail "the Docker engine did not start"
+  fi
+  say "engine $(engine_version) running ($(elapsed) s)"
+}
+
 # The images the node image preloads into its engine (in the background at its first start): a cluster
 # is complete only when every node can run them.
 preloaded() {
@@ -154,7 +167,6 @@ say "configuring the swarm master (server $SERVER_ID, $FIXED_IP, floating ${'$'}
 
 D=/etc/docker
 mkdir -p "$D"
-labels="\"flotilla.server_id=$SERVER_ID\", \"flotilla.cluster_uuid=$CLUSTER_UUID\", \"flotilla.role=master\""
 # The engine's remote API: socat in front of its unix socket, on 2376 with TLS (a server certificate of
 # the cluster CA; only clients with a certificate of that CA get through) or on 2375 without. A boot
 # hook starts it, now and at every later boot. Made in the background while the engine starts and the
@@ -232,16 +244,7 @@ FLOTILLA_HOOK_EOF
 api_front &
 api_pid=$!
 
-# The engine's settings, all of them ones dockerd reloads on SIGHUP: on the first boot the engine starts
-# here, after this is written (the server's metadata asks the image's boot hook to leave it to us); an
-# engine already running (a later run) takes them without a restart.
-json="{\"labels\": [$labels], \"insecure-registries\": $(json_list "$REGISTRIES"), \"log-driver\": \"json-file\", \"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"3\"}}"
-if write_daemon_json "$json" && engine_answers; then
-  reload_engine "flotilla.server_id=$SERVER_ID" || fail "the Docker engine did not start"
-else
-  restart_engine same || fail "the Docker engine did not start"
-fi
-say "engine $(engine_version) running ($(elapsed) s)"
+engine_up master
 
 # The worker join token is served on the fixed address by the node image's busybox httpd, started now
 # and by a boot hook at every later boot (once the address is there); the manager token is never
@@ -326,15 +329,7 @@ fetch_worker_token() {
 token=$(printf '%s\n' "$JOIN_DATA" | sed -n "s/.*\"$ROLE\": *\"\([^\"]*\)\".*/\1/p")
 [ -n "$token" ] || [ "$ROLE" = worker ] || fail "no $ROLE join token in the master's data"
 
-labels="\"flotilla.server_id=$SERVER_ID\", \"flotilla.cluster_uuid=$CLUSTER_UUID\", \"flotilla.role=$ROLE\""
-# The engine's settings, all of them ones dockerd reloads on SIGHUP (see the master's script).
-json="{\"labels\": [$labels], \"insecure-registries\": $(json_list "$REGISTRIES"), \"log-driver\": \"json-file\", \"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"3\"}}"
-if write_daemon_json "$json" && engine_answers; then
-  reload_engine "flotilla.server_id=$SERVER_ID" || fail "the Docker engine did not start"
-else
-  restart_engine same || fail "the Docker engine did not start"
-fi
-say "engine $(engine_version) running ($(elapsed) s)"
+engine_up "$ROLE"
 
 if [ -z "$token" ] && [ "$(swarm_state)" != active ]; then
   say "asking the master for the worker join token at $TOKEN_URL"
