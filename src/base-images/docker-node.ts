@@ -14,8 +14,8 @@
  * writes only settings dockerd reloads on SIGHUP (labels, insecure registries), starts the engine itself
  * on the first boot (ENGINE_START_METADATA) and puts the master's remote API in front of the socket with
  * socat (TLS with the cluster's certificates), so no setting ever needs a restart; every later boot
- * starts the engine with the same file. Compute runs servers of this
- * image so that dockerd can work in them (its `flotilla_nested_engine` property; decision 0015).
+ * starts the engine with the same file. Compute runs servers of this image so that dockerd can work in
+ * them (its `flotilla_nested_engine` property; decision 0015).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -9,7 +9,6 @@
  * can be public (the token check is its own) while Heat's signal route for Keystone tokens stays as it
  * is on the same path.
  */
-import { tokenPrefixConstraint } from '../platform/http/token-prefix.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { OrchestrationContext } from './context.js';
@@ -19,6 +18,7 @@ import { currentRow } from './engine/run.js';
 import { HANDLE_TOKEN_PREFIX } from './plugins/heat/wait-condition-handle.js';
 import { ResourceFailure } from './plugins/types.js';
 import { HeatFault } from './errors.js';
+import { tokenPrefixConstraint } from '../platform/http/token-prefix.js';
 
 const STRATEGY = 'flotillaSignalToken';
 

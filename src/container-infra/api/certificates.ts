@@ -5,7 +5,6 @@
  * served by a public route that accepts it only for the cluster the body names, compared in constant
  * time; every mismatch is the same 401. On every other route the secret is no token.
  */
-import { tokenPrefixConstraint } from '../../platform/http/token-prefix.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Unauthorized } from '../../platform/errors.js';
 import { AUTH_REQUIRED } from '../../platform/auth/middleware.js';
@@ -16,6 +15,7 @@ import { invalid, MagnumFault, statusNotSupported } from '../errors.js';
 import { queryOne, readBody, type FieldSpec, type Json } from './common.js';
 import { clusterFor, targetOf } from './lookup.js';
 import { assertIdle, startOperation } from './clusters.js';
+import { tokenPrefixConstraint } from '../../platform/http/token-prefix.js';
 
 /** The prefix of node-signing secrets. */
 export const NODE_SECRET_PREFIX = 'mcs.';
