@@ -77,6 +77,11 @@ describe('servers through the openstack CLI on a real engine', { skip }, () => {
     assert.equal(consoleLog.code, 0, consoleLog.stderr);
     assert.match(consoleLog.stdout, /sshd started/);
     assert.match(consoleLog.stdout, /BEGIN SSH HOST KEY FINGERPRINTS/);
+    // The fingerprint the console log shows is that of the key sshd serves (the agent made it).
+    const served = (await sshRetry(key, ip1, 'ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub')).trim().split(' ')[1]!;
+    assert.match(served, /^SHA256:/);
+    assert.ok(consoleLog.stdout.includes(`${served} root@s1 (ED25519)`), `console log shows ${served}:\n${consoleLog.stdout}`);
+    const hostKey1 = (await sshRetry(key, ip1, 'cat /etc/ssh/ssh_host_ed25519_key.pub')).trim();
 
     t = Date.now();
     assert.equal((await openstack(env, 'server', 'stop', 's1')).code, 0);
@@ -126,6 +131,10 @@ describe('servers through the openstack CLI on a real engine', { skip }, () => {
     assert.equal((await sshRetry(key, ip2, 'hostname')).trim(), 's2');
     // The snapshot carries s1's disk: the file user_data wrote is there.
     assert.equal((await sshRetry(key, ip2, 'cat /root/user-data-ran')).trim(), 'user data ran as root on s1');
+    // …but not its host keys: a new instance gets its own on its first boot.
+    const hostKey2 = (await sshRetry(key, ip2, 'cat /etc/ssh/ssh_host_ed25519_key.pub')).trim();
+    assert.match(hostKey2, /^ssh-ed25519 \S+ root@s2$/);
+    assert.notEqual(hostKey2.split(' ')[1], hostKey1.split(' ')[1], 's2 has host keys of its own');
     step(`s2 from snap ACTIVE and ssh in ${since(t)} s`);
 
     assert.equal((await engineContainers(layout)).length, 2, 'the engine holds the two servers');

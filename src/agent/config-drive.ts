@@ -2,7 +2,8 @@
  * The config drive of one server: the directory the agent bind-mounts read-only at /run/flotilla/config.
  * It holds OpenStack's layout (openstack/latest/meta_data.json, user_data, network_data.json,
  * vendor_data*.json), the EC2 layout (ec2/latest/meta-data.json, user-data), and pre-parsed files for
- * Flotilla's init (flotilla/: instance-id, hostname, authorized_keys, hosts, interfaces, user-data).
+ * Flotilla's init (flotilla/: instance-id, hostname, authorized_keys, hosts, interfaces, user-data, and
+ * ssh/ with the server's host keys).
  * Files are replaced atomically and only when their content changes, so a running server never reads half
  * a file and repeated passes cost nothing.
  */
@@ -11,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerSpec } from '../compute/agent-protocol.js';
 import { writeFileAtomic } from '../platform/files.js';
+import { HOST_KEY_TYPES, makeHostKey } from './host-keys.js';
 import { planUserData } from './user-data.js';
 
 /** Where the drive is mounted inside the server. */
@@ -143,4 +145,22 @@ export function writeConfigDrive(dir: string, spec: ServerSpec): void {
   put(path.join(fl, 'authorized_keys'), keys.length > 0 ? `${keys.join('\n')}\n` : '', 0o644);
   put(path.join(fl, 'hosts'), spec.ports[0] ? `${spec.ports[0].ip}\t${spec.hostname}\n` : '');
   put(path.join(fl, 'interfaces'), `${spec.ports.length}\n`);
+  hostKeys(path.join(fl, 'ssh'), spec.hostname);
+}
+
+/**
+ * The server's ssh host keys (host-keys.ts), made once and kept: the init copies them into /etc/ssh on the
+ * instance's first boot. Readable by root in the server only. Written last, the fingerprints say they are
+ * all there.
+ */
+function hostKeys(dir: string, hostname: string): void {
+  const fingerprints = path.join(dir, 'fingerprints');
+  if (fs.existsSync(fingerprints)) return;
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keys = HOST_KEY_TYPES.map((t) => makeHostKey(t, `root@${hostname}`));
+  for (const k of keys) {
+    writeFileAtomic(path.join(dir, `ssh_host_${k.type}_key`), k.privateKey, 0o600);
+    writeFileAtomic(path.join(dir, `ssh_host_${k.type}_key.pub`), `${k.publicKey}\n`, 0o644);
+  }
+  writeFileAtomic(fingerprints, keys.map((k) => `${k.fingerprint}\n`).join(''), 0o644);
 }

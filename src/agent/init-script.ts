@@ -5,17 +5,32 @@
  * output is the server's console log.
  *
  * Per instance (the first boot of this server id on this root disk, also after a snapshot is booted as a
- * new server): fresh ssh host keys, user data once. Every boot: root's authorized_keys, sshd, the
+ * new server): the ssh host keys the agent made for this server (host-keys.ts), user data once. Every boot: root's authorized_keys, sshd, the
  * image's boot hooks (every executable in /etc/flotilla/boot.d, in name order, e.g. the node image's
  * Docker engine: src/base-images/docker-node.ts), then wait for the ports to be plugged. Boot hooks run
  * before user data, so user data finds what they start and its network. SIGTERM (docker stop) stops
  * every process of the server and exits.
+ *
+ * Shell builtins wherever they do (read, printf, case, [ ]): every external command or $(…) is a fork and
+ * an exec, and five servers booting at once on two cores wait for each other's.
  */
 export const INIT_SCRIPT = `#!/bin/sh
 # Flotilla init (written by the host agent; do not edit inside the server).
 C=/run/flotilla/config/flotilla
 S=/var/lib/flotilla
 say() { echo "flotilla-init: $*"; }
+# has_line FILE LINE: whether FILE holds exactly LINE.
+has_line() {
+  [ -f "$1" ] || return 1
+  while IFS= read -r l || [ -n "$l" ]; do [ "$l" = "$2" ] && return 0; done < "$1"
+  return 1
+}
+# copy SRC DST MODE (077 or 022 as a umask): a file copied with builtins.
+copy() {
+  umask "$3"
+  while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < "$1" > "$2"
+  umask 022
+}
 
 sleeper=""
 stop() {
@@ -39,29 +54,32 @@ stop() {
 }
 trap stop TERM INT
 
-iid=$(cat "$C/instance-id" 2>/dev/null)
-say "booting $(cat "$C/hostname" 2>/dev/null) (instance $iid)"
-mkdir -p "$S"
+iid=""; host=""; was=""
+read -r iid < "$C/instance-id" 2>/dev/null
+read -r host < "$C/hostname" 2>/dev/null
+say "booting $host (instance $iid)"
+[ -d "$S" ] || mkdir -p "$S"
+read -r was < "$S/instance-id" 2>/dev/null
 first=no
-if [ "$(cat "$S/instance-id" 2>/dev/null)" != "$iid" ]; then
+if [ "$was" != "$iid" ]; then
   first=yes
   say "first boot of this instance"
 fi
 
 if [ -s "$C/hosts" ] && [ -w /etc/hosts ]; then
   while IFS= read -r line; do
-    grep -qxF "$line" /etc/hosts 2>/dev/null || echo "$line" >> /etc/hosts
+    has_line /etc/hosts "$line" || echo "$line" >> /etc/hosts
   done < "$C/hosts"
 fi
 
 if [ -s "$C/authorized_keys" ]; then
-  mkdir -p /root/.ssh
-  chmod 700 /root/.ssh
-  touch /root/.ssh/authorized_keys
-  chmod 600 /root/.ssh/authorized_keys
+  [ -d /root/.ssh ] || mkdir -m 700 -p /root/.ssh
   while IFS= read -r key; do
     [ -n "$key" ] || continue
-    grep -qxF "$key" /root/.ssh/authorized_keys || echo "$key" >> /root/.ssh/authorized_keys
+    has_line /root/.ssh/authorized_keys "$key" && continue
+    umask 077
+    echo "$key" >> /root/.ssh/authorized_keys
+    umask 022
   done < "$C/authorized_keys"
 fi
 
@@ -69,33 +87,38 @@ sshd=""
 for p in /usr/sbin/sshd /usr/bin/sshd /sbin/sshd; do
   if [ -x "$p" ]; then sshd=$p; break; fi
 done
-keygen=""
-for p in /usr/bin/ssh-keygen /bin/ssh-keygen; do
-  if [ -x "$p" ]; then keygen=$p; break; fi
-done
 if [ -n "$sshd" ]; then
-  if [ "$first" = yes ]; then rm -f /etc/ssh/ssh_host_*key /etc/ssh/ssh_host_*key.pub; fi
-  if [ -n "$keygen" ]; then
-    # ed25519 and ecdsa take milliseconds. No RSA host key: making one costs a second of CPU per boot
-    # (more than the rest of the boot together), and every OpenSSH since 6.5 prefers ed25519 anyway.
-    for t in ed25519 ecdsa; do
-      [ -f "/etc/ssh/ssh_host_\${t}_key" ] || "$keygen" -q -t "$t" -N '' -f "/etc/ssh/ssh_host_\${t}_key"
-    done
+  # The agent's keys for this instance (config drive flotilla/ssh), on its first boot or when missing.
+  # Keys the image came with are shared by every server made from it: gone on the first boot.
+  if [ "$first" = yes ]; then
+    for k in /etc/ssh/ssh_host_*_key; do [ -f "$k" ] && rm -f "$k" "$k.pub"; done
   fi
+  for t in ed25519 ecdsa; do
+    k=/etc/ssh/ssh_host_\${t}_key
+    if [ -f "$C/ssh/ssh_host_\${t}_key" ] && [ ! -f "$k" ]; then
+      copy "$C/ssh/ssh_host_\${t}_key" "$k" 077
+      copy "$C/ssh/ssh_host_\${t}_key.pub" "$k.pub" 022
+    fi
+  done
   # Containers may not set a login uid: PAM must not refuse the session for it.
-  if [ -f /etc/pam.d/sshd ] && grep -q '^session[[:space:]]*required[[:space:]]*pam_loginuid.so' /etc/pam.d/sshd; then
+  pam=no
+  if [ -f /etc/pam.d/sshd ]; then
+    while read -r a b c rest; do [ "$a $b $c" = "session required pam_loginuid.so" ] && pam=yes; done < /etc/pam.d/sshd
+  fi
+  if [ "$pam" = yes ]; then
     sed -i 's/^session[[:space:]]*required[[:space:]]*pam_loginuid.so/session optional pam_loginuid.so/' /etc/pam.d/sshd
   fi
-  mkdir -p /run/sshd
-  chmod 755 /run/sshd
-  if ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then
+  [ -d /run/sshd ] || mkdir -m 755 -p /run/sshd
+  keys=no
+  for k in /etc/ssh/ssh_host_*_key; do [ -f "$k" ] && keys=yes; done
+  if [ "$keys" = yes ]; then
     "$sshd" -D -e &
     say "sshd started"
     echo "-----BEGIN SSH HOST KEY FINGERPRINTS-----"
-    for k in /etc/ssh/ssh_host_*_key.pub; do [ -f "$k" ] && "$keygen" -l -f "$k"; done
+    [ -f "$C/ssh/fingerprints" ] && while IFS= read -r l; do echo "$l"; done < "$C/ssh/fingerprints"
     echo "-----END SSH HOST KEY FINGERPRINTS-----"
   else
-    say "no ssh host keys and no ssh-keygen: sshd not started"
+    say "no ssh host keys (an old config drive?): sshd not started"
   fi
 else
   say "no sshd in this image: skipping it"
