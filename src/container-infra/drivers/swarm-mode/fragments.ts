@@ -273,6 +273,21 @@ if [ "$state" != active ]; then
   docker swarm init --advertise-addr "$FIXED_IP" --listen-addr "$FIXED_IP:2377" --dispatcher-heartbeat 2s >/dev/null \
     || fail "docker swarm init failed"
   say "swarm initialised ($(elapsed) s)"
+  # Swarm's routing mesh (its ingress network) needs IPVS. In a kernel without it the mesh cannot work
+  # (host-mode published ports and dnsrr do), and the ingress network would only cost every node a
+  # sandbox when it joins (two namespaces, five re-executions of dockerd, a gateway bridge and its
+  # iptables rules): it goes as soon as the new swarm has made it, before any node joins.
+  if [ ! -e /proc/net/ip_vs ]; then
+    n=0
+    until engine_get /networks/ingress >/dev/null; do
+      n=$((n + 1)); [ $n -ge 50 ] && break; sleep 0.1
+    done
+    if curl -fsS -X DELETE --max-time 10 --unix-socket /var/run/docker.sock http://engine/networks/ingress >/dev/null 2>&1; then
+      say "no IPVS in this kernel: the routing mesh's ingress network removed ($(elapsed) s)"
+    else
+      say "could not remove the ingress network"
+    fi
+  fi
 else
   say "already in a swarm"
 fi
@@ -337,10 +352,14 @@ if [ -z "$token" ] && [ "$(swarm_state)" != active ]; then
   say "got the worker join token ($(elapsed) s)"
 fi
 
+# The state is read once a round: every /info makes the engine run "runc --version" and
+# "docker-init --version".
 n=0
-while [ "$(swarm_state)" != active ]; do
-  [ "$(swarm_state)" = error ] && docker swarm leave --force >/dev/null 2>&1
-  if [ "$(swarm_state)" = inactive ]; then
+while :; do
+  state=$(swarm_state)
+  [ "$state" = active ] && break
+  [ "$state" = error ] && docker swarm leave --force >/dev/null 2>&1 && state=inactive
+  if [ "$state" = inactive ]; then
     out=$(docker swarm join --token "$token" --advertise-addr "$FIXED_IP" --listen-addr "$FIXED_IP:2377" "$MANAGER:2377" 2>&1) && break
     say "join: $out"
   fi
