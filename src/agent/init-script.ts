@@ -5,11 +5,11 @@
  * output is the server's console log.
  *
  * Per instance (the first boot of this server id on this root disk, also after a snapshot is booted as a
- * new server): the ssh host keys the agent made for this server (host-keys.ts), user data once. Every boot: root's authorized_keys, sshd, the
- * image's boot hooks (every executable in /etc/flotilla/boot.d, in name order, e.g. the node image's
- * Docker engine: src/base-images/docker-node.ts), then wait for the ports to be plugged. Boot hooks run
- * before user data, so user data finds what they start and its network. SIGTERM (docker stop) stops
- * every process of the server and exits.
+ * new server): the ssh host keys the agent made for this server (host-keys.ts), user data once. Every
+ * boot: root's authorized_keys, sshd, the image's boot hooks (every executable in /etc/flotilla/boot.d,
+ * in name order, e.g. the node image's Docker engine: src/base-images/docker-node.ts). Boot hooks run
+ * before user data, which waits for the ports to be plugged, so it finds what they start and its
+ * network. SIGTERM (docker stop) stops every process of the server and exits.
  *
  * Shell builtins wherever they do (read, printf, case, [ ]): every external command or $(…) is a fork and
  * an exec, and five servers booting at once on two cores wait for each other's.
@@ -55,11 +55,11 @@ stop() {
 trap stop TERM INT
 
 iid=""; host=""; was=""
-read -r iid < "$C/instance-id" 2>/dev/null
-read -r host < "$C/hostname" 2>/dev/null
+[ -f "$C/instance-id" ] && read -r iid < "$C/instance-id"
+[ -f "$C/hostname" ] && read -r host < "$C/hostname"
 say "booting $host (instance $iid)"
 [ -d "$S" ] || mkdir -p "$S"
-read -r was < "$S/instance-id" 2>/dev/null
+[ -f "$S/instance-id" ] && read -r was < "$S/instance-id"
 first=no
 if [ "$was" != "$iid" ]; then
   first=yes
@@ -135,19 +135,19 @@ for hook in /etc/flotilla/boot.d/*; do
   say "boot hook $hook finished with status $?"
 done
 
-# The agent plugs the ports right after the container starts: give user data its network first.
-want=$(cat "$C/interfaces" 2>/dev/null || echo 0)
-n=0
-while [ "$want" -gt 0 ] && [ $n -lt 50 ]; do
-  have=0
-  for i in /sys/class/net/eth*; do [ -e "$i" ] && have=$((have + 1)); done
-  [ "$have" -ge "$want" ] && break
-  sleep 0.1 2>/dev/null || sleep 1
-  n=$((n + 1))
-done
-
 if [ "$first" = yes ]; then echo "$iid" > "$S/instance-id"; fi
 if [ -x "$C/user-data" ] && [ ! -e "$S/user-data.done.$iid" ]; then
+  # The agent plugs the ports right after the container starts: user data gets its network first.
+  want=0
+  [ -f "$C/interfaces" ] && read -r want < "$C/interfaces"
+  n=0
+  while [ "$want" -gt 0 ] && [ $n -lt 50 ]; do
+    have=0
+    for i in /sys/class/net/eth*; do [ -e "$i" ] && have=$((have + 1)); done
+    [ "$have" -ge "$want" ] && break
+    sleep 0.1 2>/dev/null || sleep 1
+    n=$((n + 1))
+  done
   # Marked before it runs: user data runs once per instance, even if it stops the server.
   : > "$S/user-data.done.$iid"
   say "running user data"
