@@ -233,6 +233,12 @@ echo \$! > /run/flotilla-docker-api.pid
 FLOTILLA_HOOK_EOF
   chmod 755 "$hook.new" && mv "$hook.new" "$hook"
   "$hook" || api_failed "could not start the engine's remote API"
+  # The engine first (its socket appears when it listens), through its socket: a probe through TLS
+  # costs a handshake at both ends, and the engine takes seconds to start on a busy host.
+  n=0
+  until [ -S /var/run/docker.sock ] && engine_answers; do
+    n=$((n + 1)); [ $n -ge 600 ] && break; sleep 0.1
+  done
   n=0
   until $probe >/dev/null 2>&1; do
     n=$((n + 1))
@@ -328,11 +334,21 @@ SERVER_ID=$(server_id)
 say "configuring a swarm $ROLE (server $SERVER_ID, $FIXED_IP, manager $MANAGER)"
 
 # The worker join token from the first master, asked for until it answers or $1 seconds have passed.
+# Asked five times a second while the master starts: with the node image's static busybox nc when it is
+# there (curl, dynamically linked, cost ten times the CPU; busybox's wget crashes after its answer). The
+# token is the answer's last line.
+NL='
+'
 fetch_worker_token() {
   deadline=$(( $(date +%s) + $1 ))
   n=0
   while :; do
-    got=$(curl -fsS --connect-timeout 2 --max-time 5 "$TOKEN_URL" 2>/dev/null | tr -d ' \r\n')
+    if [ -x ${NODE_BUSYBOX} ]; then
+      got=$(printf 'GET /worker-token HTTP/1.0\r\n\r\n' | ${NODE_BUSYBOX} nc -w 2 "$MANAGER" ${TOKEN_PORT} 2>/dev/null)
+      got=${'$'}{got##*"$NL"}
+    else
+      got=$(curl -fsS --connect-timeout 2 --max-time 5 "$TOKEN_URL" 2>/dev/null)
+    fi
     case "$got" in SWMTKN-*) printf '%s\n' "$got"; return 0 ;; esac
     [ "$(date +%s)" -ge "$deadline" ] && return 1
     n=$((n + 1))
