@@ -13,6 +13,7 @@
  * since 6.5 prefers ed25519 anyway.
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { sshMpint, sshStrings as wire } from '../platform/ssh-wire.js';
 
 export type HostKeyType = 'ed25519' | 'ecdsa';
 
@@ -24,24 +25,6 @@ export interface HostKey {
   publicKey: string;
   /** `256 SHA256:… root@host (ED25519)` */
   fingerprint: string;
-}
-
-/** An SSH wire string: uint32 length, then the bytes. */
-function wire(...parts: Array<Buffer | string>): Buffer {
-  return Buffer.concat(parts.map((p) => {
-    const b = typeof p === 'string' ? Buffer.from(p, 'latin1') : p;
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    return Buffer.concat([len, b]);
-  }));
-}
-
-/** An SSH mpint: big-endian, no needless leading zeros, a zero byte first when the top bit is set. */
-function mpint(b: Buffer): Buffer {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  const v = b.subarray(i);
-  return (v[0]! & 0x80) !== 0 ? Buffer.concat([Buffer.from([0]), v]) : v;
 }
 
 const b64url = (s: string | undefined): Buffer => Buffer.from(s ?? '', 'base64url');
@@ -82,7 +65,7 @@ export function makeHostKey(type: HostKeyType, comment: string): HostKey {
   const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   const q = Buffer.concat([Buffer.from([4]), b64url(jwk.x), b64url(jwk.y)]);
   const blob = wire('ecdsa-sha2-nistp256', 'nistp256', q);
-  return finish(type, 'ecdsa-sha2-nistp256', blob, Buffer.concat([wire('ecdsa-sha2-nistp256', 'nistp256', q), wire(mpint(b64url(jwk.d)))]), comment);
+  return finish(type, 'ecdsa-sha2-nistp256', blob, Buffer.concat([wire('ecdsa-sha2-nistp256', 'nistp256', q), sshMpint(b64url(jwk.d))]), comment);
 }
 
 export const HOST_KEY_TYPES: readonly HostKeyType[] = ['ed25519', 'ecdsa'];

@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BadRequest } from '../../platform/errors.js';
+import { sshMpint as mpint, sshString } from '../../platform/ssh-wire.js';
 
 const run = promisify(execFile);
 
@@ -89,20 +90,6 @@ export function x509Fingerprint(pem: string): string {
   } catch (err) {
     throw invalidKeypair(`failed to generate X509 fingerprint. Error message: ${(err as Error).message}`);
   }
-}
-
-function sshString(b: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(b.length);
-  return Buffer.concat([len, b]);
-}
-
-/** An SSH mpint: big-endian, with a leading zero byte when the high bit is set. */
-function mpint(b: Buffer): Buffer {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  const trimmed = b.subarray(i);
-  return sshString(trimmed[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed);
 }
 
 export interface GeneratedKey { privateKey: string; publicKey: string; fingerprint: string; }
