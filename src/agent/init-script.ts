@@ -114,9 +114,19 @@ if [ -n "$sshd" ]; then
   if [ "$keys" = yes ]; then
     "$sshd" -D -e &
     say "sshd started"
-    echo "-----BEGIN SSH HOST KEY FINGERPRINTS-----"
-    [ -f "$C/ssh/fingerprints" ] && while IFS= read -r l; do echo "$l"; done < "$C/ssh/fingerprints"
-    echo "-----END SSH HOST KEY FINGERPRINTS-----"
+    # The agent's fingerprints, when the keys in use are the agent's (a server from before the agent made
+    # them keeps the ones its first boot made).
+    same=yes
+    for t in ed25519 ecdsa; do
+      pub=""
+      [ -f "$C/ssh/ssh_host_\${t}_key.pub" ] && read -r pub < "$C/ssh/ssh_host_\${t}_key.pub"
+      has_line "/etc/ssh/ssh_host_\${t}_key.pub" "$pub" || same=no
+    done
+    if [ "$same" = yes ] && [ -f "$C/ssh/fingerprints" ]; then
+      echo "-----BEGIN SSH HOST KEY FINGERPRINTS-----"
+      while IFS= read -r l; do echo "$l"; done < "$C/ssh/fingerprints"
+      echo "-----END SSH HOST KEY FINGERPRINTS-----"
+    fi
   else
     say "no ssh host keys (an old config drive?): sshd not started"
   fi
