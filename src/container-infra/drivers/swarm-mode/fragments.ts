@@ -336,7 +336,9 @@ say "configuring a swarm $ROLE (server $SERVER_ID, $FIXED_IP, manager $MANAGER)"
 # The worker join token from the first master, asked for until it answers or $1 seconds have passed.
 # Asked five times a second while the master starts: with the node image's static busybox nc when it is
 # there (curl, dynamically linked, cost ten times the CPU; busybox's wget crashes after its answer). The
-# token is the answer's last line.
+# token is the answer's last line. busybox nc's -w bounds only the connect: a connection whose answer never
+# comes (a packet lost while the cloud restarts) would hold it, and this node, for good, so busybox's
+# timeout bounds the whole exchange.
 NL='
 '
 fetch_worker_token() {
@@ -344,7 +346,7 @@ fetch_worker_token() {
   n=0
   while :; do
     if [ -x ${NODE_BUSYBOX} ]; then
-      got=$(printf 'GET /worker-token HTTP/1.0\r\n\r\n' | ${NODE_BUSYBOX} nc -w 2 "$MANAGER" ${TOKEN_PORT} 2>/dev/null)
+      got=$(printf 'GET /worker-token HTTP/1.0\r\n\r\n' | ${NODE_BUSYBOX} timeout 3 ${NODE_BUSYBOX} nc -w 2 "$MANAGER" ${TOKEN_PORT} 2>/dev/null)
       got=${'$'}{got##*"$NL"}
     else
       got=$(curl -fsS --connect-timeout 2 --max-time 5 "$TOKEN_URL" 2>/dev/null)

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,8 @@ import type { ClusterTemplate } from '../../model.js';
 import { createTestOrchestration, type TestOrchestration } from '../../../orchestration/testing.js';
 import { defaultDrivers, DriverError, KUBERNETES_UNAVAILABLE, type StackInput } from '../index.js';
 import { readOutputs, render, swarmModeDriver } from './index.js';
-import { MASTER_SH, NODE_SH } from './fragments.js';
+import { MASTER_SH, NODE_SH, TOKEN_PORT } from './fragments.js';
+import { NODE_BUSYBOX } from '../../../base-images/docker-node.js';
 import { MASTER_SCRIPT_NAME, NODE_SCRIPT_NAME, NODE_TEMPLATE_NAME } from './templates.js';
 
 const TEMPLATE: ClusterTemplate = {
@@ -170,26 +171,45 @@ describe('swarm-mode boot scripts', () => {
     }
   });
 
-  it('let a worker ask the master for its join token until it answers, and give up after the wait timeout', async () => {
-    const fn = /fetch_worker_token\(\) \{\n[\s\S]*?\n\}/.exec(NODE_SH)![0];
-    let asked = 0;
-    // The master's token service as a worker meets it: not there yet, then the token.
-    const server = http.createServer((req, res) => {
-      if (req.url === '/worker-token') asked++;
-      if (req.url !== '/worker-token' || asked < 3) { res.writeHead(404).end(); return; }
-      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('SWMTKN-1-abc-w0rk\n');
+  // The node image's static busybox (nc, timeout) where this host has Debian's, else only the curl path runs.
+  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => fs.existsSync(p));
+  for (const via of ['curl', 'busybox nc'] as const) {
+    it(`let a worker ask the master for its join token with ${via} until it answers, and give up after the wait timeout, also when the master never answers`, { skip: via === 'busybox nc' && !busybox ? 'no busybox on this host' : false }, async () => {
+      const fn = /fetch_worker_token\(\) \{\n[\s\S]*?\n\}/.exec(NODE_SH)![0];
+      let asked = 0;
+      // The master's token service as a worker meets it: not there yet, then the token.
+      const server = http.createServer((req, res) => {
+        if (req.url === '/worker-token') asked++;
+        if (req.url !== '/worker-token' || asked < 3) { res.writeHead(404).end(); return; }
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('SWMTKN-1-abc-w0rk\n');
+      });
+      // A master whose answer never comes: the connection is taken, nothing is sent back.
+      const held: net.Socket[] = [];
+      const silent = net.createServer((socket) => { held.push(socket); });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const portOf = (s: net.Server): number => (s.address() as AddressInfo).port;
+      const run = (seconds: number, port: number, path = '/worker-token') => {
+        const body = via === 'curl'
+          ? fn.replaceAll(NODE_BUSYBOX, '/nonexistent/busybox')
+          : fn.replaceAll(NODE_BUSYBOX, busybox!).replace(`"$MANAGER" ${TOKEN_PORT}`, `"$MANAGER" ${port}`).replace('GET /worker-token', `GET ${path}`);
+        const script = `say() { echo "$*"; }\nNL='\n'\nMANAGER=127.0.0.1\nTOKEN_URL='http://127.0.0.1:${port}${path}'\n${body}\nfetch_worker_token ${seconds}`;
+        // A hang is killed (and fails the test) after 30 s.
+        return promisify(execFile)('sh', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
+      };
+      try {
+        assert.equal((await run(30, portOf(server))).stdout, 'SWMTKN-1-abc-w0rk\n');
+        assert.equal(asked, 3);
+        await assert.rejects(run(1, portOf(server), '/elsewhere'), (err: { code?: number }) => err.code === 1);
+        await assert.rejects(run(1, portOf(silent)), (err: { code?: number; killed?: boolean }) => !err.killed && err.code === 1);
+        assert.ok(held.length > 0, 'the silent master was asked');
+      } finally {
+        for (const socket of held) socket.destroy();
+        server.close();
+        silent.close();
+      }
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/worker-token`;
-    const run = (seconds: number, at: string) => promisify(execFile)('sh', ['-c', `say() { echo "$*"; }\nTOKEN_URL='${at}'\n${fn}\nfetch_worker_token ${seconds}`], { encoding: 'utf8' });
-    try {
-      assert.equal((await run(30, url)).stdout, 'SWMTKN-1-abc-w0rk\n');
-      assert.equal(asked, 3);
-      await assert.rejects(run(1, url.replace('/worker-token', '/elsewhere')), (err: { code?: number }) => err.code === 1);
-    } finally {
-      server.close();
-    }
-  });
+  }
 
   it('escape a CSR into JSON and read the PEM back out of the API\'s answer', () => {
     const pem = '-----BEGIN CERTIFICATE REQUEST-----\nMIIC/ab+c\nZZ==\n-----END CERTIFICATE REQUEST-----\n';
