@@ -35,6 +35,34 @@ async function list(s: Session, url: string, key: string): Promise<Array<Record<
   return ((await res.json()) as Record<string, Array<Record<string, unknown>>>)[key]!;
 }
 
+async function call(s: Session, method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method, headers: { 'x-auth-token': s.token, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** Prints what a cluster stuck IN_PROGRESS waits for: its stack's unfinished resources and its servers' consoles. */
+async function explainStuck(s: Session, id: string): Promise<void> {
+  const cluster = await s.magnum.getCluster(s.token, id);
+  console.log(`# stuck: ${String(cluster?.name)} ${String(cluster?.status)} stack ${String(cluster?.stack_id)}`);
+  const stack = String(cluster?.stack_id ?? '');
+  const name = (await list(s, `${s.url('orchestration')}/stacks`, 'stacks')).find((x) => x.id === stack)?.stack_name;
+  if (name) {
+    const { resources = [] } = await call(s, 'GET', `${s.url('orchestration')}/stacks/${String(name)}/${stack}/resources?nested_depth=3`) as { resources?: Array<Record<string, unknown>> };
+    for (const r of resources.filter((x) => x.resource_status !== 'CREATE_COMPLETE')) {
+      console.log(`#   resource ${String(r.resource_name)} (${String(r.resource_type)}): ${String(r.resource_status)} ${String(r.resource_status_reason ?? '')}`);
+    }
+  }
+  const servers = await list(s, `${s.url('compute')}/servers/detail`, 'servers');
+  for (const server of servers.filter((x) => String(x.name).startsWith(`${String(cluster?.name)}-`))) {
+    console.log(`#   server ${String(server.name)} ${String(server.id)}: ${String(server.status)}`);
+    const { output = '' } = await call(s, 'POST', `${s.url('compute')}/servers/${String(server.id)}/action`, { 'os-getConsoleOutput': { length: 60 } }) as { output?: string };
+    for (const line of output.split('\n').filter(Boolean)) console.log(`#     ${line}`);
+  }
+}
+
 describe('Swarm clusters across SIGKILLs', { skip: why, concurrency: false }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-coe-crash-'));
   let cloud: TestCloud | undefined;
@@ -74,8 +102,14 @@ describe('Swarm clusters across SIGKILLs', { skip: why, concurrency: false }, ()
     s = await start();
     const t1 = Date.now();
     // Settled: COMPLETE, or FAILED (waitForCluster throws then; the cluster says why).
-    const settled = (id: string): Promise<Record<string, unknown> | undefined> => s.magnum.waitForCluster(s.token, id, { timeoutMs: 900_000 })
-      .catch(async (err: unknown) => { if ((err as { status?: number }).status === 409) return s.magnum.getCluster(s.token, id); throw err; });
+    // Settling takes 70–110 s on a 2-core machine; a cluster still IN_PROGRESS after 450 s is stuck, and
+    // what it waits for is printed before the test fails.
+    const settled = (id: string): Promise<Record<string, unknown> | undefined> => s.magnum.waitForCluster(s.token, id, { timeoutMs: 450_000 })
+      .catch(async (err: unknown) => {
+        if ((err as { status?: number }).status === 409) return s.magnum.getCluster(s.token, id);
+        await explainStuck(s, id).catch((e: unknown) => console.log(`# (could not explain ${id}: ${String(e)})`));
+        throw err;
+      });
     const ends = await Promise.all(ids.map(settled));
     console.log(`# after the restart: ${ends.map((c) => `${String(c?.name)} ${String(c?.status)}`).join(', ')} in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     for (const c of ends) {
