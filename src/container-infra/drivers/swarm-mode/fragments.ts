@@ -126,18 +126,24 @@ preloaded() {
   /usr/local/sbin/flotilla-dockerd preloaded 120
 }
 
+# Whether the wait condition's timeout ($WAIT_TIMEOUT s from the script's start) has passed: after it
+# nothing waits for this node, before it a cloud that is restarting comes back, so what needs the cloud
+# is asked again until then, not a fixed number of times.
+waited_out() { [ $(( ($(date +%s%N) - t0) / 1000000000 )) -ge "$WAIT_TIMEOUT" ]; }
+
 # Signals this node's wait condition ($1 SUCCESS|FAILURE, $2 reason, $3 data as JSON), retrying.
 notify() {
   # The reason as a JSON string: one line, without quotes or backslashes, at most 400 characters.
   reason=$(printf '%s' "$2" | tr '\n\t' '  ' | tr -d '"\\' | cut -c1-400)
   body="{\"status\": \"$1\", \"reason\": \"$reason\", \"data\": $3, \"id\": \"1\"}"
-  # Short timeouts, many tries: a signal that hangs is asked again rather than waited for.
+  # Short timeouts, many tries: a signal that hangs is asked again rather than waited for; every half
+  # second at first, then every two (one line in ten on the console).
   n=0
   until out=$(@@WC_NOTIFY@@ --fail -sS -o /dev/null --connect-timeout 2 --max-time 6 --data-binary "$body" 2>&1); do
     n=$((n + 1))
-    say "signalling the wait condition: $(printf '%s' "$out" | head -n 1 | cut -c1-200)"
-    [ $n -ge 100 ] && { say "could not signal the wait condition"; return 1; }
-    sleep 0.5
+    [ $((n % 10)) -eq 1 ] && say "signalling the wait condition: $(printf '%s' "$out" | head -n 1 | cut -c1-200)"
+    waited_out && { say "could not signal the wait condition within $WAIT_TIMEOUT s"; return 1; }
+    if [ $n -lt 20 ]; then sleep 0.5; else sleep 2; fi
   done
 }
 
@@ -162,6 +168,7 @@ FIXED_IP='@@FIXED_IP@@'
 FLOATING_IP='@@FLOATING_IP@@'
 TLS='@@TLS@@'
 REGISTRIES='@@INSECURE_REGISTRIES@@'
+WAIT_TIMEOUT='@@WAIT_TIMEOUT@@'
 SERVER_ID=$(server_id)
 say "configuring the swarm master (server $SERVER_ID, $FIXED_IP, floating ${'$'}{FLOATING_IP:-none}, TLS $TLS)"
 
@@ -202,10 +209,14 @@ FLOTILLA_CA_EOF
         code=$(printf '%s\n' "$answer" | tail -n 1)
         [ "$code" = 200 ] || [ "$code" = 201 ] && break
         n=$((n + 1))
-        say "signing: answer $code ($(printf '%s' "$answer" | head -n 1 | cut -c1-200)); asking again"
-        [ $n -ge 150 ] && api_failed "the certificate was not signed: $code $(printf '%s' "$answer" | head -c 300)"
-        # Often the network's metadata proxy, still starting: soon there.
-        sleep 0.2
+        [ $((n % 10)) -eq 1 ] && say "signing: answer $code ($(printf '%s' "$answer" | head -n 1 | cut -c1-200)); asking again"
+        # No answer or a 5xx (the network's metadata proxy still starting, the cloud restarting) is asked
+        # again until the wait condition's timeout; a refusal a few times only.
+        case "$code" in
+          000|5??) waited_out && api_failed "the certificate was not signed within $WAIT_TIMEOUT s: $code $(printf '%s' "$answer" | head -c 300)" ;;
+          *) [ $n -ge 150 ] && api_failed "the certificate was not signed: $code $(printf '%s' "$answer" | head -c 300)" ;;
+        esac
+        if [ $n -lt 50 ]; then sleep 0.2; else sleep 2; fi
       done
       # printf, not echo: dash's echo would turn the JSON's \n escapes into newlines.
       printf '%s\n' "$answer" | sed '$d' | tr -d '\n' | sed -n 's/.*"pem": *"\([^"]*\)".*/\1/p' | sed -e 's/\\n/\n/g' -e 's/\\\//\//g' > "$D/server.pem.new"

@@ -233,6 +233,25 @@ describe('swarm-mode boot scripts', () => {
     assert.deepEqual(body, { status: 'FAILURE', reason: 'join: bad  x next line', data: null, id: '1' });
   });
 
+  it('signal again while the cloud does not answer, until the wait condition\'s timeout', () => {
+    const fns = [/waited_out\(\) \{.*\}/, /notify\(\) \{\n[\s\S]*?\n\}/].map((re) => re.exec(NODE_SH)![0]).join('\n').replace('@@WC_NOTIFY@@', 'attempt');
+    const counter = path.join(dir, 'attempts');
+    // `attempt` fails until its $OK-th call, as a signal URL does while the cloud restarts.
+    const attempt = `attempt() { n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n + 1)); echo $n > ${counter}; [ $n -ge "$OK" ]; }`;
+    const run = (ok: number, waitTimeout: number) => {
+      fs.rmSync(counter, { force: true });
+      const r = spawnSync('sh', ['-c', `say() { echo "$*"; }\nt0=$(date +%s%N)\nWAIT_TIMEOUT=${waitTimeout}\nOK=${ok}\n${attempt}\n${fns}\nnotify SUCCESS ok null`], { encoding: 'utf8', timeout: 30_000 });
+      return { status: r.status, out: r.stdout, attempts: Number(fs.readFileSync(counter, 'utf8')) };
+    };
+    const late = run(4, 60);
+    assert.equal(late.status, 0, late.out);
+    assert.equal(late.attempts, 4);
+    const never = run(1_000_000, 1);
+    assert.equal(never.status, 1, never.out);
+    assert.match(never.out, /could not signal the wait condition within 1 s/);
+    assert.ok(never.attempts >= 2, `asked ${never.attempts} times`);
+  });
+
   it('write the registries as a JSON list', () => {
     const fn = /json_list\(\) \{\n([\s\S]*?)\n\}/.exec(MASTER_SH)![0];
     for (const [given, want] of [['', []], ['a:5000', ['a:5000']], ['a:5000, b:5000', ['a:5000', 'b:5000']]] as const) {

@@ -207,6 +207,7 @@ resources:
             "@@SIGNING_SECRET@@": {get_param: signing_secret}
             "@@INSECURE_REGISTRIES@@": {list_join: [",", {get_param: insecure_registries}]}
             "@@WC_NOTIFY@@": {get_attr: [master_wait_handle, curl_cli]}
+            "@@WAIT_TIMEOUT@@": {get_param: wait_timeout}
 
   swarm_secondary_masters:
     type: OS::Heat::ResourceGroup
