@@ -15,12 +15,11 @@
  *   /<ec2 version>/user-data
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import type { ServerSpec } from '../compute/agent-protocol.js';
 import { ec2MetaData, metaData, networkData } from './config-drive.js';
 import { forwardedService, forwardToService, type ForwardTargets } from './metadata-forward.js';
+import { listenForProxies } from './proxy-socket.js';
 
 /** The OpenStack metadata versions served (each an alias of `latest`), as Nova lists them. */
 export const OPENSTACK_VERSIONS = ['2012-08-10', '2013-04-04', '2013-10-17', '2015-10-15', '2016-06-30', '2016-10-06', '2017-02-22', '2018-08-27', 'latest'] as const;
@@ -137,12 +136,6 @@ function sourceOf(req: http.IncomingMessage): string | undefined {
  * and `/container-infra/…` requests go to (metadata-forward.ts).
  */
 export async function startMetadataServer(socketPath: string, source: MetadataSource, proxyGid?: number, forwardTo: ForwardTargets = {}): Promise<http.Server> {
-  const dir = path.dirname(socketPath);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
-  // The proxies drop to their own user: they must be able to reach the socket (the directory's other
-  // entries stay unreadable and unlisted for them).
-  if (proxyGid !== undefined) fs.chmodSync(dir, 0o711);
-  fs.rmSync(socketPath, { force: true });
   const server = http.createServer((req, res) => {
     const send = (a: MetadataAnswer): void => {
       res.writeHead(a.status, { 'content-type': a.type, 'content-length': Buffer.byteLength(a.body) });
@@ -166,16 +159,7 @@ export async function startMetadataServer(socketPath: string, source: MetadataSo
     send(answerMetadata(pathname, client));
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => { server.off('error', reject); resolve(); });
-  });
-  if (proxyGid !== undefined) {
-    fs.chownSync(socketPath, 0, proxyGid);
-    fs.chmodSync(socketPath, 0o660);
-  } else {
-    fs.chmodSync(socketPath, 0o600);
-  }
+  await listenForProxies(server, socketPath, proxyGid);
   return server;
 }
 

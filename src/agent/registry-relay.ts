@@ -5,17 +5,14 @@
  * cloud's on this machine). The address never leaves the host, as 169.254.169.254:80 does not, so no
  * tenant network needs a route to the machine; the registry sees the agent as its client.
  */
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
+import { listenForProxies } from './proxy-socket.js';
 
 /** Listens on `socketPath` and relays every connection to `target` (host:port). */
 export async function startRegistryRelay(socketPath: string, target: string, proxyGid?: number): Promise<net.Server> {
   const m = /^(.+):(\d+)$/.exec(target);
   if (!m) throw new Error(`registry address ${JSON.stringify(target)} is not host:port`);
   const [host, port] = [m[1]!, Number(m[2])];
-  fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o711 });
-  fs.rmSync(socketPath, { force: true });
   const server = net.createServer((client) => {
     const upstream = net.connect({ host, port });
     const close = (): void => { client.destroy(); upstream.destroy(); };
@@ -24,15 +21,6 @@ export async function startRegistryRelay(socketPath: string, target: string, pro
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => { server.off('error', reject); resolve(); });
-  });
-  if (proxyGid !== undefined) {
-    fs.chownSync(socketPath, 0, proxyGid);
-    fs.chmodSync(socketPath, 0o660);
-  } else {
-    fs.chmodSync(socketPath, 0o600);
-  }
+  await listenForProxies(server, socketPath, proxyGid);
   return server;
 }
