@@ -12,8 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loginTo, startTestCloud, type TestCloud } from './support/cloud.js';
-import { cleanupHost, computeUnavailable, engineContainers, hostLayout, hostNamespaces } from './support/compute.js';
+import { cleanupHost, computeUnavailable, consoleLines, engineContainers, hostLayout, hostNamespaces } from './support/compute.js';
 import { ContainerInfraClient } from '../src/container-infra/client.js';
+import { stackNameOf } from '../src/container-infra/conductor/conductor.js';
+import { asId } from '../src/platform/ids.js';
 
 const HOST = 'coe-crash-host';
 const COUNT = 5;
@@ -29,37 +31,35 @@ async function connect(cloud: TestCloud): Promise<Session> {
   return { token, magnum: new ContainerInfraClient(url('container-infra').replace(/\/v1$/, '')), url };
 }
 
-async function list(s: Session, url: string, key: string): Promise<Array<Record<string, unknown>>> {
+async function get(s: Session, url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { headers: { 'x-auth-token': s.token, accept: 'application/json' } });
-  assert.equal(res.status, 200, `GET ${url}: ${res.status}`);
-  return ((await res.json()) as Record<string, Array<Record<string, unknown>>>)[key]!;
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-async function call(s: Session, method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method, headers: { 'x-auth-token': s.token, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return (await res.json()) as Record<string, unknown>;
+async function list(s: Session, url: string, key: string): Promise<Array<Record<string, unknown>>> {
+  const { status, body } = await get(s, url);
+  assert.equal(status, 200, `GET ${url}: ${status}`);
+  return body[key] as Array<Record<string, unknown>>;
 }
 
 /** Prints what a cluster stuck IN_PROGRESS waits for: its stack's unfinished resources and its servers' consoles. */
 async function explainStuck(s: Session, id: string): Promise<void> {
   const cluster = await s.magnum.getCluster(s.token, id);
-  console.log(`# stuck: ${String(cluster?.name)} ${String(cluster?.status)} stack ${String(cluster?.stack_id)}`);
-  const stack = String(cluster?.stack_id ?? '');
-  const name = (await list(s, `${s.url('orchestration')}/stacks`, 'stacks')).find((x) => x.id === stack)?.stack_name;
-  if (name) {
-    const { resources = [] } = await call(s, 'GET', `${s.url('orchestration')}/stacks/${String(name)}/${stack}/resources?nested_depth=3`) as { resources?: Array<Record<string, unknown>> };
-    for (const r of resources.filter((x) => x.resource_status !== 'CREATE_COMPLETE')) {
+  if (!cluster) return;
+  const stackName = stackNameOf({ name: String(cluster.name), uuid: asId<'ClusterId'>(id) });
+  console.log(`# stuck: ${String(cluster.name)} ${String(cluster.status)} stack ${stackName} ${String(cluster.stack_id)}`);
+  if (cluster.stack_id) {
+    const { body } = await get(s, `${s.url('orchestration')}/stacks/${stackName}/${String(cluster.stack_id)}/resources?nested_depth=3`);
+    for (const r of (body.resources ?? []) as Array<Record<string, unknown>>) {
+      if (r.resource_status === 'CREATE_COMPLETE') continue;
       console.log(`#   resource ${String(r.resource_name)} (${String(r.resource_type)}): ${String(r.resource_status)} ${String(r.resource_status_reason ?? '')}`);
     }
   }
+  // The stack names its servers <stack name>-master-0, <stack name>-node-0, …
   const servers = await list(s, `${s.url('compute')}/servers/detail`, 'servers');
-  for (const server of servers.filter((x) => String(x.name).startsWith(`${String(cluster?.name)}-`))) {
+  for (const server of servers.filter((x) => String(x.name).startsWith(`${stackName}-`))) {
     console.log(`#   server ${String(server.name)} ${String(server.id)}: ${String(server.status)}`);
-    const { output = '' } = await call(s, 'POST', `${s.url('compute')}/servers/${String(server.id)}/action`, { 'os-getConsoleOutput': { length: 60 } }) as { output?: string };
-    for (const line of output.split('\n').filter(Boolean)) console.log(`#     ${line}`);
+    for (const line of await consoleLines(s.url('compute'), s.token, String(server.id), 60)) console.log(`#     ${line}`);
   }
 }
 

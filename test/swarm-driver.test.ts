@@ -17,7 +17,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loginTo, type TestCloud } from './support/cloud.js';
 import { createMember, openstack, openstackJson } from './support/cli.js';
-import { computeUnavailable, hostCloud, hostLayout, hostNamespaces } from './support/compute.js';
+import { computeUnavailable, consoleLines, hostCloud, hostLayout, hostNamespaces } from './support/compute.js';
 import { OrchestrationClient } from '../src/orchestration/client.js';
 import { asId } from '../src/platform/ids.js';
 import type { ClusterTemplate } from '../src/container-infra/model.js';
@@ -89,11 +89,7 @@ async function timeline(s: Session, name: string, id: string, consoles: Record<s
   }
   console.log(`# create timeline: ${[...spans.values()].join(', ')}`);
   for (const [what, server] of Object.entries(consoles)) {
-    const res = await fetch(`${s.compute}/servers/${server}/action`, {
-      method: 'POST', headers: { 'x-auth-token': s.token, 'content-type': 'application/json' }, body: JSON.stringify({ 'os-getConsoleOutput': { length: 40 } }),
-    });
-    const out = ((await res.json()) as { output?: string }).output ?? '';
-    for (const line of out.split('\n').filter((l) => /swarm-|flotilla-/.test(l))) console.log(`#   ${what} console: ${line}`);
+    for (const line of (await consoleLines(s.compute, s.token, server, 40)).filter((l) => /swarm-|flotilla-/.test(l))) console.log(`#   ${what} console: ${line}`);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Helpers for compute integration tests against the real cloud process: why they cannot run here, ssh
- * into a server, the containers of a host's private engine (as `docker ps -a` sees them), the network
+ * into a server, its console log, the containers of a host's private engine (as `docker ps -a` sees them), the network
  * namespaces of a data dir, and cleaning up every engine and namespace a test left, also after a SIGKILL.
  */
 import { execFile, spawnSync } from 'node:child_process';
@@ -16,6 +16,14 @@ import { startTestCloud, type TestCloud } from './cloud.js';
 
 function has(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+}
+
+/** The last `length` lines of a server's console log (`os-getConsoleOutput`), through compute's API at `computeUrl`. */
+export async function consoleLines(computeUrl: string, token: string, serverId: string, length: number): Promise<string[]> {
+  const res = await fetch(`${computeUrl}/servers/${serverId}/action`, {
+    method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, body: JSON.stringify({ 'os-getConsoleOutput': { length } }),
+  });
+  return (((await res.json()) as { output?: string }).output ?? '').split('\n').filter(Boolean);
 }
 
 /** Why a compute test against a real engine cannot run here, or undefined. `tools` are extra commands it needs. */
