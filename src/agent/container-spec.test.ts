@@ -18,7 +18,7 @@ const spec = (nestedEngine?: boolean): ServerSpec => ({
 
 test('a plain server gets no extra privilege and no volume', () => {
   const h = createBody(spec(), 'h1', '/init', '/config').HostConfig;
-  for (const k of ['CapAdd', 'SecurityOpt', 'CgroupnsMode', 'DeviceCgroupRules', 'Mounts'] as const) assert.equal(h[k], undefined, k);
+  for (const k of ['CapAdd', 'SecurityOpt', 'CgroupnsMode', 'DeviceCgroupRules', 'Sysctls', 'Mounts'] as const) assert.equal(h[k], undefined, k);
 });
 
 test('a nested-engine server gets what dockerd needs and a labelled anonymous volume for its data', () => {
@@ -26,6 +26,7 @@ test('a nested-engine server gets what dockerd needs and a labelled anonymous vo
   assert.deepEqual(h.CapAdd, ['SYS_ADMIN', 'NET_ADMIN']);
   assert.deepEqual(h.SecurityOpt, ['seccomp=unconfined', 'apparmor=unconfined']);
   assert.equal(h.CgroupnsMode, 'private');
+  assert.deepEqual(h.Sysctls, { 'net.ipv4.ip_forward': '1' }, 'dockerd needs forwarding and cannot turn it on in the server');
   assert.deepEqual(h.Mounts, [{ Type: 'volume', Target: NESTED_ENGINE_DATA, VolumeOptions: { Labels: { 'flotilla.server': 's1', 'flotilla.host': 'h1' } } }]);
   assert.equal((h as Record<string, unknown>).Privileged, undefined, 'not privileged');
 });

@@ -47,7 +47,12 @@ export const NESTED_ENGINE_DATA = '/var/lib/docker';
  * AppArmor profile (docker-default refuses mount, where AppArmor is on); a private cgroup namespace, so
  * the server sees its own cgroups as the root, not the host's tree; the tun device in its device cgroup,
  * because the nested engine's containers get it by default and a child cgroup cannot grant what its
- * parent lacks. Not privileged: no host devices, /proc and /sys masked as usual, other capabilities off.
+ * parent lacks; IPv4 forwarding on in the server's own network namespace, set when the container is
+ * made: dockerd refuses to start unless it is on, and cannot switch it on itself (/proc/sys is read-only
+ * in the server). A new network namespace copies the host's setting, so dockerd started only on hosts
+ * where something had turned forwarding on (seen: a kernel 6.18 host with ip_forward 0, where every
+ * node's engine failed with "Enabling IP forwarding failed: … read-only file system"). Not privileged:
+ * no host devices, /proc and /sys masked as usual, other capabilities off.
  */
 export function nestedEngineConfig(spec: ServerSpec, host: string): Partial<ContainerCreate['HostConfig']> {
   if (!spec.nestedEngine) return {};
@@ -56,6 +61,7 @@ export function nestedEngineConfig(spec: ServerSpec, host: string): Partial<Cont
     SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
     CgroupnsMode: 'private',
     DeviceCgroupRules: ['c 10:200 rwm'],
+    Sysctls: { 'net.ipv4.ip_forward': '1' },
     // Anonymous: removed with the container (a rebuild starts with an empty engine, as with a new disk);
     // labelled, so a volume left by an engine crash mid-removal is found and removed (index.ts).
     Mounts: [{ Type: 'volume', Target: NESTED_ENGINE_DATA, VolumeOptions: { Labels: { [LABEL.server]: spec.id, [LABEL.host]: host } } }],

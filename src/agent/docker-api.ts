@@ -64,6 +64,8 @@ export interface ContainerCreate {
     SecurityOpt?: string[];
     CgroupnsMode?: 'private' | 'host';
     DeviceCgroupRules?: string[];
+    /** Sysctls of the container's own namespaces (net.* here: the server has its own network namespace). */
+    Sysctls?: Record<string, string>;
     /** A volume without Source is anonymous: removed with the container (removeContainer passes v). */
     Mounts?: Array<{ Type: 'volume'; Target: string; VolumeOptions?: { Labels?: Record<string, string> } }>;
   };
