@@ -27,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT, startTestCloud, type TestCloud } from '../test/support/cloud.js';
-import { cleanupHost, hostLayout } from '../test/support/compute.js';
+import { cleanupHost, consoleLines, hostLayout } from '../test/support/compute.js';
 import { ContainerInfraClient, type ClusterEventJson, type MagnumObject } from '../src/container-infra/client.js';
 import { MagnumFault } from '../src/container-infra/errors.js';
 import { IdentityClient } from '../src/identity/client.js';
@@ -301,6 +301,21 @@ function printPhases(p: ReturnType<typeof phasesOf>, run: CreateRun, which: numb
   say(`  bench saw CREATE_COMPLETE at +${run.createComplete.toFixed(2)}, 3 Ready nodes over TLS at +${run.dockerReady.toFixed(2)}`);
 }
 
+/**
+ * A create slower than the target, told from the inside: the end of every node's console (its boot
+ * script's lines carry the seconds since it started), read through compute's API before the delete.
+ */
+async function nodeConsoles(computeUrl: string, token: string): Promise<string[]> {
+  const res = await fetch(`${computeUrl}/servers`, { headers: { 'x-auth-token': token } });
+  const { servers } = (await res.json()) as { servers: Array<{ id: string; name: string }> };
+  const out: string[] = [];
+  for (const server of servers) {
+    out.push(`  console of ${server.name}, last 40 lines:`);
+    for (const line of await consoleLines(computeUrl, token, server.id, 40)) out.push(`    ${line}`);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Memory
 
@@ -400,13 +415,17 @@ async function main(): Promise<void> {
     let breakdownWarm: ReturnType<typeof phasesOf> | undefined;
     for (let i = 1; i <= opts.runs; i++) {
       const c = await timedCreate(coe, member, templateId, `bench-c${i}`, tls);
-      const events = i === 1 || i === opts.runs ? await coe.events(await member.token(), c.id) : [];
+      const slow = c.dockerReady > TARGETS.createMedian;
+      const events = i === 1 || i === opts.runs || slow ? await coe.events(await member.token(), c.id) : [];
+      const consoles = slow ? await nodeConsoles(computeUrl, await member.token()) : [];
       const del = await timedDelete(coe, member, c.id);
       const r: CreateRun = { id: c.id, postedAtWall: c.postedAtWall, createComplete: c.createComplete, dockerReady: c.dockerReady, delete: del };
       creates.push(r);
       say(`create ${i}: CREATE_COMPLETE ${secs(r.createComplete)}, 3 Ready over TLS ${secs(r.dockerReady)}; delete: gone in ${secs(r.delete)}  (${uptime()})`);
       if (i === 1) { breakdown = phasesOf(events, c.postedAtWall); printPhases(breakdown, r, i); }
       else if (i === opts.runs) { breakdownWarm = phasesOf(events, c.postedAtWall); printPhases(breakdownWarm, r, i); }
+      else if (slow) printPhases(phasesOf(events, c.postedAtWall), r, i);
+      for (const line of consoles) say(line);
     }
 
     // 2. Resize 2 → 10 workers, --resize-runs times, on one cluster.
