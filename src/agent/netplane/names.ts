@@ -42,6 +42,17 @@ export function routerNamespace(layout: AgentLayout, routerId: string): string {
 }
 
 /** The VXLAN device of a VNI (unique in the host namespace, where it is made, because VNIs are). */
+/**
+ * The segment bridge's MAC: fixed, from the network id, locally administered (02:…). A Linux bridge left
+ * to itself takes the lowest MAC of its ports and changes it as ports come and go; servers and the host
+ * that resolved the bridge's addresses (the metadata address, the external gateway) then send to a MAC
+ * nobody holds until their neighbour entry expires (seen: a master's wait-condition signal to
+ * 169.254.169.254 timing out for 45 s after two workers were plugged beside it). A MAC set by hand stays.
+ */
+export function bridgeMac(networkId: string): string {
+  return `02:${shortHash(`bridge:${networkId}`).match(/../g)!.join(':')}`;
+}
+
 export function vxlanLink(vni: number): string {
   return `vx${vni}`;
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { HostNetworkPlan, NetworkPlan, PortPlan, RouterPlan, SecurityGroupRulePlan } from '../../network/agent-protocol.js';
 import { silentLogger } from '../../platform/log.js';
 import { NetPlane } from './netplane.js';
-import { routerNamespace, routerPrefix, segmentNamespace, segmentPrefix, uplinkLink } from './names.js';
+import { bridgeMac, routerNamespace, routerPrefix, segmentNamespace, segmentPrefix, uplinkLink } from './names.js';
 import { ECHO_PEER, Testbed, namespaces, netplaneUnavailable, pings, ready, tcpProbe, type TestServer } from './testbed.js';
 
 const why = netplaneUnavailable();
@@ -274,11 +274,16 @@ describe('network data plane', { skip: why, concurrency: false }, () => {
   });
 
   test('an unplugged port is gone from the server and the segment; plugged again, it works', async () => {
+    // The bridge keeps its own MAC while ports come and go (left to itself it takes its lowest port's).
+    const brMac = (): string => JSON.parse(sh('ip', ['-j', '-n', segmentNamespace(bed.hosts[0]!.layout, NET_B), 'link', 'show', 'br0']))[0].address as string;
+    assert.equal(brMac(), bridgeMac(NET_B));
     await h1.unplugServerPort(ports.b1!.id);
     assert.doesNotMatch(sh('ip', ['-n', servers.b1!.ns, 'link', 'show']), /eth0/);
     assert.ok(!(await h1.apply(plan1())).activePorts.includes(ports.b1!.id));
+    assert.equal(brMac(), bridgeMac(NET_B));
     await h1.plugServerPort(ports.b1!, servers.b1!.pid, 'eth0');
     assert.ok((await h1.apply(plan1())).activePorts.includes(ports.b1!.id));
+    assert.equal(brMac(), bridgeMac(NET_B));
     assert.ok(pings(servers.b1!.ns, '10.0.0.13'));
   });
 

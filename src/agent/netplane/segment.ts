@@ -14,7 +14,7 @@ import { ip, ipBatch } from '../command.js';
 import { cidr, ipv4, mac } from './addresses.js';
 import { renderSegmentFirewall } from './firewall.js';
 import { SYSCTL, bridgeBatch, byName, ensureNamespace, fdb, ipBatchForce, ipv4Addrs, nftWithSysctls, observe } from './kernel.js';
-import { BRIDGE, METADATA_ADDRESS, UPLINK_PEER, vxlanLink } from './names.js';
+import { BRIDGE, METADATA_ADDRESS, UPLINK_PEER, bridgeMac, vxlanLink } from './names.js';
 
 const FLOOD_MAC = '00:00:00:00:00:00';
 
@@ -101,7 +101,9 @@ async function applyLinks(want: SegmentWant): Promise<{ present: Set<string>; ma
   const links = byName(await observe(ns));
   const lines: string[] = [];
   const br = links.get(BRIDGE);
-  if (!br) lines.push(`link add ${BRIDGE} mtu ${mtu} type bridge`);
+  const brMac = bridgeMac(network.id);
+  if (!br) lines.push(`link add ${BRIDGE} address ${brMac} mtu ${mtu} type bridge`);
+  else if (br.address?.toLowerCase() !== brMac) lines.push(`link set ${BRIDGE} address ${brMac}`);
   if (!br || br.mtu !== mtu || !isUp(br.flags)) lines.push(`link set ${BRIDGE} mtu ${mtu} up`);
 
   // The external segment's bridge holds its subnets' gateways: routers' default route and the root
