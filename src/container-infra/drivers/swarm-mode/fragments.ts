@@ -202,7 +202,9 @@ FLOTILLA_CA_EOF
       say "asking the cluster CA to sign the engine's certificate (SANs $sans)"
       n=0
       while :; do
-        answer=$(curl -sS --max-time 15 -X POST http://169.254.169.254/container-infra/v1/certificates \
+        # A connection not made in 2 s was lost (the metadata proxy is on this node's own segment): asked
+        # again rather than waited for, as notify does; the signing itself takes milliseconds.
+        answer=$(curl -sS --connect-timeout 2 --max-time 15 -X POST http://169.254.169.254/container-infra/v1/certificates \
           -H 'X-Auth-Token: @@SIGNING_SECRET@@' -H 'OpenStack-API-Version: container-infra latest' \
           -H 'Content-Type: application/json' -H 'Accept: application/json' \
           -d "{\"cluster_uuid\": \"$CLUSTER_UUID\", \"csr\": \"$csr\"}" -w '\n%{http_code}' 2>&1)
