@@ -41,7 +41,6 @@ export function routerNamespace(layout: AgentLayout, routerId: string): string {
   return `${routerPrefix(layout)}${shortHash(routerId)}`;
 }
 
-/** The VXLAN device of a VNI (unique in the host namespace, where it is made, because VNIs are). */
 /**
  * The segment bridge's MAC: fixed, from the network id, locally administered (02:…). A Linux bridge left
  * to itself takes the lowest MAC of its ports and changes it as ports come and go; servers and the host
@@ -53,6 +52,7 @@ export function bridgeMac(networkId: string): string {
   return `02:${shortHash(`bridge:${networkId}`).match(/../g)!.join(':')}`;
 }
 
+/** The VXLAN device of a VNI (unique in the host namespace, where it is made, because VNIs are). */
 export function vxlanLink(vni: number): string {
   return `vx${vni}`;
 }
